@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * What every leakscope BPF object shares: the maps userspace hands from one object to the
+ * next (bpf_map__reuse_fd), the user-stack walk and the event emitter.
+ */
+#ifndef LEAKSCOPE_COMMON_BPF_H
+#define LEAKSCOPE_COMMON_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "leakscope/events.h"
+
+/* Processes to trace (tgid -> LS_TARGET_* flags). Userspace fills it; fork follows it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u32);
+} targets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20); /* resized by userspace (--buffer-mb) */
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LS_CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+/* Events are built here, not on the 512-byte BPF stack, then copied out with only the frames
+ * that were filled (bpf_ringbuf_output takes a variable size, reserve does not). */
+union ls_any_event {
+	struct ls_fd_open_event fd_open;
+	struct ls_handle_event handle;
+	struct ls_exec_event exec;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, union ls_any_event);
+} scratch SEC(".maps");
+
+/* Worker thread -> the uv_fs_t open request it is running (see handles.bpf.c, fds.bpf.c). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u64);
+} worker_req SEC(".maps");
+
+static __always_inline void count(__u32 which)
+{
+	__u64 *v = bpf_map_lookup_elem(&counters, &which);
+
+	if (v)
+		*v += 1;
+}
+
+static __always_inline __u32 target_flags(__u32 tgid)
+{
+	__u32 *flags = bpf_map_lookup_elem(&targets, &tgid);
+
+	return flags ? *flags : 0;
+}
+
+static __always_inline void *scratch_event(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&scratch, &zero);
+}
+
+static __always_inline void fill_header(struct ls_event_header *h, __u16 type)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	h->ts_ns = bpf_ktime_get_ns();
+	h->pid = id >> 32;
+	h->tid = (__u32)id;
+	h->type = type;
+	h->cpu = bpf_get_smp_processor_id();
+}
+
+/*
+ * Walk the user stack through frame pointers.  node, libuv and V8's generated code keep rbp as
+ * a frame pointer (V8: src/execution/frame-constants.h), so [fp] is the caller's fp and [fp+8]
+ * the return address.  One 32-byte read per frame also picks up fp-16, where V8 frames keep the
+ * JSFunction, for naming JS frames without --perf-basic-prof later.
+ *
+ * at_entry: a uprobe on a function's first instruction, before `push rbp`: the return address
+ * is at [sp] and rbp is still the caller's frame.  At a syscall, the leaf is inside libc, which
+ * keeps no frame pointer, so the caller of the libc wrapper is not seen (docs/design.md).
+ */
+static __always_inline void walk_user_stack(struct ls_stack *st, __u64 ip, __u64 sp, __u64 fp,
+					    int at_entry)
+{
+	__u64 w[4];
+	__u32 n = 0;
+
+	st->flags = 0;
+	st->frames[0].ip = ip;
+	st->frames[0].slot = 0;
+	n = 1;
+	if (at_entry) {
+		__u64 ra = 0;
+
+		st->flags |= LS_STACK_ENTRY;
+		if (bpf_probe_read_user(&ra, sizeof(ra), (void *)sp) == 0 && ra) {
+			st->frames[1].ip = ra;
+			st->frames[1].slot = 0;
+			n = 2;
+		}
+	}
+	for (int i = 0; i < LS_MAX_FRAMES; i++) {
+		if (!fp || bpf_probe_read_user(w, sizeof(w), (void *)(fp - 16)))
+			break;
+		/* w[0] = [fp-16]: slot of the frame whose base is fp (the last one added) */
+		if (n > 0 && n <= LS_MAX_FRAMES)
+			st->frames[n - 1].slot = w[0];
+		if (!w[3] || n >= LS_MAX_FRAMES) {
+			if (n >= LS_MAX_FRAMES && w[3])
+				st->flags |= LS_STACK_TRUNCATED;
+			break;
+		}
+		st->frames[n].ip = w[3];
+		st->frames[n].slot = 0;
+		n++;
+		/* stacks grow down: a caller's frame is always above; anything else is junk */
+		if (w[2] <= fp)
+			break;
+		fp = w[2];
+	}
+	st->nframes = n;
+}
+
+/* Send an event whose last member is a struct ls_stack, with only the used frames. */
+static __always_inline void emit_with_stack(void *e, __u32 stack_offset, struct ls_stack *st)
+{
+	__u32 n = st->nframes;
+	__u64 size;
+
+	if (n > LS_MAX_FRAMES)
+		n = LS_MAX_FRAMES;
+	size = stack_offset + offsetof(struct ls_stack, frames) + (__u64)n * sizeof(struct ls_frame);
+	if (size > sizeof(union ls_any_event))
+		size = sizeof(union ls_any_event);
+	((struct ls_event_header *)e)->size = size;
+	if (bpf_ringbuf_output(&events, e, size, 0))
+		count(LS_CNT_LOST_EVENTS);
+}
+
+static __always_inline void emit(void *e, __u32 size)
+{
+	((struct ls_event_header *)e)->size = size;
+	if (bpf_ringbuf_output(&events, e, size, 0))
+		count(LS_CNT_LOST_EVENTS);
+}
+
+#endif /* LEAKSCOPE_COMMON_BPF_H */

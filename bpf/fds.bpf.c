@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * File descriptors: every fd-creating syscall and every release, from the raw sys_enter and
+ * sys_exit tracepoints (tp_btf: no tracefs needed, unlike syscalls:sys_enter_* whose ids live in
+ * tracefs), plus process fork/exec/exit from the sched tracepoints.
+ */
+#include "common.bpf.h"
+#include "leakscope/syscalls.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+
+/* A traced syscall between its entry and its exit, per thread. */
+struct inflight {
+	__u64 enter_ts;
+	__u64 args[4];
+	__u32 nr;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct inflight);
+} inflight SEC(".maps");
+
+static __always_inline int is_traced_syscall(long nr)
+{
+	switch (nr) {
+	case LS_NR_open: case LS_NR_openat: case LS_NR_openat2: case LS_NR_creat:
+	case LS_NR_socket: case LS_NR_socketpair: case LS_NR_accept: case LS_NR_accept4:
+	case LS_NR_pipe: case LS_NR_pipe2: case LS_NR_dup: case LS_NR_dup2: case LS_NR_dup3:
+	case LS_NR_fcntl: case LS_NR_eventfd: case LS_NR_eventfd2: case LS_NR_epoll_create:
+	case LS_NR_epoll_create1: case LS_NR_timerfd_create: case LS_NR_signalfd:
+	case LS_NR_signalfd4: case LS_NR_inotify_init: case LS_NR_inotify_init1:
+	case LS_NR_memfd_create: case LS_NR_pidfd_open: case LS_NR_pidfd_getfd:
+	case LS_NR_userfaultfd: case LS_NR_fanotify_init: case LS_NR_open_by_handle_at:
+	case LS_NR_io_uring_setup: case LS_NR_close: case LS_NR_close_range:
+		return 1;
+	}
+	return 0;
+}
+
+/* The flags argument of the syscalls that take one, for O_CLOEXEC and friends. */
+static __always_inline __u32 open_flags_of(__u32 nr, const __u64 *args)
+{
+	switch (nr) {
+	case LS_NR_open: return args[1];
+	case LS_NR_openat: return args[2];
+	case LS_NR_socket: return args[1];
+	case LS_NR_accept4: return args[3];
+	case LS_NR_pipe2: return args[1];
+	case LS_NR_dup3: return args[2];
+	case LS_NR_eventfd2: case LS_NR_epoll_create1: case LS_NR_inotify_init1:
+		return args[0];
+	case LS_NR_timerfd_create: return args[1];
+	case LS_NR_signalfd4: return args[3];
+	case LS_NR_memfd_create: return args[1];
+	}
+	return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sys_enter, struct pt_regs *regs, long nr)
+{
+	struct inflight v = {};
+	__u64 id;
+	__u32 tid;
+
+	if (!is_traced_syscall(nr))
+		return 0;
+	id = bpf_get_current_pid_tgid();
+	if (!target_flags(id >> 32))
+		return 0;
+	v.nr = nr;
+	v.args[0] = regs->di;
+	v.args[1] = regs->si;
+	v.args[2] = regs->dx;
+	v.args[3] = regs->r10;
+	/* fcntl creates an fd only for F_DUPFD*; dup2(fd, fd) changes nothing */
+	if (nr == LS_NR_fcntl && v.args[1] != LS_F_DUPFD && v.args[1] != LS_F_DUPFD_CLOEXEC)
+		return 0;
+	if ((nr == LS_NR_dup2 || nr == LS_NR_dup3) && v.args[0] == v.args[1])
+		return 0;
+	v.enter_ts = bpf_ktime_get_ns();
+	tid = (__u32)id;
+	bpf_map_update_elem(&inflight, &tid, &v, BPF_ANY);
+	count(LS_CNT_SYSCALL_HITS);
+	return 0;
+}
+
+/* What kind of file `fd` is: inode mode, dentry name, socket family/type. */
+static __always_inline void describe_fd(struct ls_fd_open_event *e, int fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	unsigned int max_fds = BPF_CORE_READ(fdt, max_fds);
+	struct file *f = NULL;
+	const unsigned char *name;
+
+	if (fd < 0 || (unsigned int)fd >= max_fds)
+		return;
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
+		return;
+	e->i_mode = BPF_CORE_READ(f, f_inode, i_mode);
+	name = BPF_CORE_READ(f, f_path.dentry, d_name.name);
+	if (name)
+		bpf_probe_read_kernel_str(e->name, sizeof(e->name), name);
+	if ((e->i_mode & S_IFMT) == S_IFSOCK) {
+		struct socket *sock = BPF_CORE_READ(f, private_data);
+
+		e->sock_type = BPF_CORE_READ(sock, type);
+		e->family = BPF_CORE_READ(sock, sk, __sk_common.skc_family);
+	}
+}
+
+static __always_inline void emit_close(__u32 nr, int fd, int last, __u32 flags)
+{
+	struct ls_fd_close_event e = {};
+
+	fill_header(&e.h, nr == LS_NR_close_range ? LS_EV_FD_CLOSE_RANGE : LS_EV_FD_CLOSE);
+	e.fd = fd;
+	e.last_fd = last;
+	e.syscall = nr;
+	e.flags = flags;
+	emit(&e, sizeof(e));
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
+{
+	struct ls_fd_open_event *e;
+	struct inflight *v;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 *req;
+	int fds[2] = { -1, -1 };
+	__u32 nr;
+
+	v = bpf_map_lookup_elem(&inflight, &tid);
+	if (!v)
+		return 0;
+	nr = v->nr;
+	if (ret < 0)
+		goto out;
+	if (nr == LS_NR_close) {
+		emit_close(nr, v->args[0], v->args[0], 0);
+		goto out;
+	}
+	if (nr == LS_NR_close_range) {
+		emit_close(nr, v->args[0], v->args[1] > 0x7fffffff ? 0x7fffffff : v->args[1],
+			   v->args[2]);
+		goto out;
+	}
+	if (nr == LS_NR_pipe || nr == LS_NR_pipe2)
+		bpf_probe_read_user(fds, sizeof(fds), (void *)v->args[0]);
+	else if (nr == LS_NR_socketpair)
+		bpf_probe_read_user(fds, sizeof(fds), (void *)v->args[3]);
+	else
+		fds[0] = ret;
+
+	e = scratch_event();
+	if (!e)
+		goto out;
+	fill_header(&e->h, LS_EV_FD_OPEN);
+	e->enter_ts_ns = v->enter_ts;
+	e->fd = fds[0];
+	e->fd2 = fds[1];
+	e->syscall = nr;
+	e->open_flags = open_flags_of(nr, v->args);
+	e->i_mode = 0;
+	e->family = 0;
+	e->sock_type = 0;
+	e->name[0] = 0;
+	describe_fd(e, fds[0]);
+	/* An open run by a libuv worker for an async fs request: userspace attributes it to the
+	 * stack that issued the request (see handles.bpf.c, fs_work_enter). */
+	e->fs_req = 0;
+	req = bpf_map_lookup_elem(&worker_req, &tid);
+	if (req) {
+		if (nr == LS_NR_open || nr == LS_NR_openat || nr == LS_NR_openat2)
+			e->fs_req = *req;
+		bpf_map_delete_elem(&worker_req, &tid);
+	}
+	walk_user_stack(&e->stack, regs->ip, regs->sp, regs->bp, 0);
+	emit_with_stack(e, offsetof(struct ls_fd_open_event, stack), &e->stack);
+out:
+	bpf_map_delete_elem(&inflight, &tid);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct *child)
+{
+	struct ls_proc_event e = {};
+	__u32 ptgid = BPF_CORE_READ(parent, tgid);
+	__u32 ctgid = BPF_CORE_READ(child, tgid);
+	__u32 flags;
+
+	if (ptgid == ctgid) /* a new thread */
+		return 0;
+	flags = target_flags(ptgid);
+	if (!(flags & LS_TARGET_FOLLOW))
+		return 0;
+	bpf_map_update_elem(&targets, &ctgid, &flags, BPF_ANY);
+	fill_header(&e.h, LS_EV_FORK);
+	e.child_pid = ctgid;
+	emit(&e, sizeof(e));
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(sched_process_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct ls_exec_event *e;
+	struct fdtable *fdt;
+	unsigned long *open_fds;
+	__u32 flags = target_flags(BPF_CORE_READ(task, tgid));
+
+	if (!flags)
+		return 0;
+	e = scratch_event();
+	if (!e)
+		return 0;
+	fill_header(&e->h, LS_EV_EXEC);
+	/* CLOEXEC fds are already closed here (begin_new_exec): report what is left. */
+	fdt = BPF_CORE_READ(task, files, fdt);
+	e->max_fds = BPF_CORE_READ(fdt, max_fds);
+	open_fds = BPF_CORE_READ(fdt, open_fds);
+	__builtin_memset(e->open_fds, 0, sizeof(e->open_fds));
+	bpf_probe_read_kernel(e->open_fds, e->max_fds >= 512 ? sizeof(e->open_fds) : 8, open_fds);
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	e->stopped = 0;
+	/* Stop the new image before its first instruction so userspace can attach uprobes to it;
+	 * userspace sends SIGCONT once attached (attach.c). */
+	if ((flags & LS_TARGET_STOP_ON_EXEC) && bpf_send_signal(19 /* SIGSTOP */) == 0)
+		e->stopped = 1;
+	emit(e, sizeof(*e));
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(sched_process_exit, struct task_struct *task)
+{
+	struct ls_proc_event e = {};
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+
+	if (!target_flags(tgid))
+		return 0;
+	/* fires per thread: only the last one ends the process (do_exit: group_dead) */
+	if (BPF_CORE_READ(task, signal, live.counter) != 0)
+		return 0;
+	fill_header(&e.h, LS_EV_EXIT);
+	e.exit_code = BPF_CORE_READ(task, exit_code);
+	emit(&e, sizeof(e));
+	bpf_map_delete_elem(&targets, &tgid);
+	return 0;
+}

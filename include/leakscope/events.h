@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Event layouts shared by the BPF programs (bpf/ *.bpf.c) and userspace (src/).
+ *
+ * Rules (see docs/design.md): only __u8..__u64, largest fields first, no pointers, no bool.
+ * Every event starts with struct ls_event_header; events that carry a user stack end with
+ * struct ls_stack, of which only the first `nframes` frames are sent (the event's `size`
+ * says how many bytes arrived).  The same bytes are what a recording file stores, so a
+ * layout change here is a format change: bump LS_EVENT_ABI.
+ */
+#ifndef LEAKSCOPE_EVENTS_H
+#define LEAKSCOPE_EVENTS_H
+
+#define LS_EVENT_ABI 1
+
+/* User stacks: frame-pointer walk in BPF. 64 frames covers node's deepest native+JS stacks seen
+ * in practice (a require() chain is ~40). */
+#define LS_MAX_FRAMES 64
+/* Dentry name of an fd's file: basename for files, "[eventfd]"-style names for anon inodes. */
+#define LS_NAME_LEN 56
+/* open fds reported at exec: the first LS_EXEC_FD_WORDS*64 fds of the new image. */
+#define LS_EXEC_FD_WORDS 8
+#define LS_COMM_LEN 16
+
+enum ls_event_type {
+	LS_EV_FD_OPEN = 1,	/* struct ls_fd_open_event */
+	LS_EV_FD_CLOSE = 2,	/* struct ls_fd_close_event */
+	LS_EV_FD_CLOSE_RANGE = 3, /* struct ls_fd_close_event, fd..last_fd */
+	LS_EV_HANDLE_INIT = 4,	/* struct ls_handle_event with stack */
+	LS_EV_HANDLE_CLOSE = 5, /* struct ls_handle_event, no stack */
+	LS_EV_FS_REQUEST = 6,	/* struct ls_handle_event: an async uv_fs_open, with stack */
+	LS_EV_EXEC = 7,		/* struct ls_exec_event */
+	LS_EV_EXIT = 8,		/* struct ls_proc_event: last thread of a process exited */
+	LS_EV_FORK = 9,		/* struct ls_proc_event: a traced process forked `child_pid` */
+};
+
+/* One frame of a user stack.  `slot` is the word at fp-16 of the frame that this return
+ * address belongs to: for V8 JavaScript frames it holds the JSFunction (V8 frame layout,
+ * src/execution/frame-constants.h, StandardFrameConstants::kFunctionOffset), which a later
+ * stage uses to name JS frames of processes started without --perf-basic-prof. */
+struct ls_frame {
+	__u64 ip;
+	__u64 slot;
+};
+
+struct ls_stack {
+	__u32 nframes;
+	__u32 flags; /* LS_STACK_* */
+	struct ls_frame frames[LS_MAX_FRAMES];
+};
+
+#define LS_STACK_TRUNCATED 1 /* the walk stopped at LS_MAX_FRAMES */
+#define LS_STACK_ENTRY	   2 /* frames[0] is a function entry (uprobe), frames[1] its caller */
+
+struct ls_event_header {
+	__u64 ts_ns; /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u32 pid;   /* thread group id */
+	__u32 tid;
+	__u16 type;  /* enum ls_event_type */
+	__u16 size;  /* bytes of the whole event as sent */
+	__u32 cpu;
+};
+
+/* An fd-creating syscall returned.  For pipe/pipe2/socketpair both fds come in one event. */
+struct ls_fd_open_event {
+	struct ls_event_header h;
+	__u64 enter_ts_ns; /* when the syscall started: orders it against a racing close */
+	__u64 fs_req;	   /* uv_fs_t* whose threadpool work opened this fd, or 0 */
+	__s32 fd;
+	__s32 fd2;	/* second fd of pipe/socketpair, else -1 */
+	__u32 syscall;	/* x86_64 syscall number */
+	__u32 i_mode;	/* inode mode of the new file (S_IFMT bits tell the kind) */
+	__u32 open_flags; /* O_* / SOCK_* flags given to the syscall, when it has them */
+	__u16 family;	/* socket address family, for sockets */
+	__u16 sock_type; /* SOCK_STREAM, SOCK_DGRAM, ... for sockets */
+	char name[LS_NAME_LEN]; /* dentry name of the file */
+	struct ls_stack stack;
+};
+
+struct ls_fd_close_event {
+	struct ls_event_header h;
+	__s32 fd;      /* close: the fd; close_range: first */
+	__s32 last_fd; /* close_range: last; close: same as fd */
+	__u32 syscall;
+	__u32 flags;   /* close_range flags */
+};
+
+/* libuv handle type numbers: enum uv_handle_type, include/uv.h of libuv 1.x (stable ABI). */
+enum ls_uv_type {
+	LS_UV_ASYNC = 1,
+	LS_UV_CHECK = 2,
+	LS_UV_FS_EVENT = 3,
+	LS_UV_FS_POLL = 4,
+	LS_UV_HANDLE = 5,
+	LS_UV_IDLE = 6,
+	LS_UV_NAMED_PIPE = 7,
+	LS_UV_POLL = 8,
+	LS_UV_PREPARE = 9,
+	LS_UV_PROCESS = 10,
+	LS_UV_STREAM = 11,
+	LS_UV_TCP = 12,
+	LS_UV_TIMER = 13,
+	LS_UV_TTY = 14,
+	LS_UV_UDP = 15,
+	LS_UV_SIGNAL = 16,
+	LS_UV_TYPE_MAX = 17,
+};
+
+/* Offsets into libuv structures, x86_64, libuv 1.x (ABI-stable: fields are never moved).
+ * tests/unit/test_uv_layout.c checks them against <uv.h>. */
+#define LS_UV_FS_TYPE_OFFSET 64	     /* offsetof(uv_fs_t, fs_type) */
+#define LS_UV_FS_WORK_REQ_OFFSET 336 /* offsetof(uv_fs_t, work_req) */
+#define LS_UV_FS_OPEN 1		     /* UV_FS_OPEN in enum uv_fs_type */
+
+struct ls_handle_event {
+	struct ls_event_header h;
+	__u64 handle;  /* uv_handle_t* (or uv_fs_t* for LS_EV_FS_REQUEST) */
+	__u32 uv_type; /* enum ls_uv_type, or LS_UV_FS_OPEN for a request */
+	__u32 probe;   /* which hook fired: enum ls_handle_probe */
+	struct ls_stack stack;
+};
+
+enum ls_handle_probe {
+	LS_HP_INIT = 1,	 /* uv_*_init / uv_spawn entry */
+	LS_HP_CLOSE = 2, /* uv_close entry: the handle is closing and will never be used again */
+	LS_HP_FS_OPEN = 3,
+};
+
+struct ls_exec_event {
+	struct ls_event_header h;
+	__u64 open_fds[LS_EXEC_FD_WORDS]; /* bitmap of fds open after exec closed CLOEXEC ones */
+	__u32 max_fds;			  /* size of the fd table after exec */
+	__u32 stopped;			  /* 1: the BPF program stopped the process (SIGSTOP) */
+	char comm[LS_COMM_LEN];
+};
+
+struct ls_proc_event {
+	struct ls_event_header h;
+	__u32 child_pid; /* LS_EV_FORK */
+	__s32 exit_code; /* LS_EV_EXIT: task->exit_code */
+};
+
+/* Per-CPU counters the BPF side keeps; userspace sums them into the report. */
+enum ls_counter {
+	LS_CNT_LOST_EVENTS = 0,	 /* ring buffer full: event dropped */
+	LS_CNT_SYSCALL_HITS = 1, /* traced syscalls of target processes */
+	LS_CNT_UPROBE_HITS = 2,	 /* uprobe hits in target processes */
+	LS_CNT_STACK_ERRORS = 3, /* stack walks that faulted before the first frame */
+	LS_CNT_MAX = 8,
+};
+
+/* Flags in the `targets` map value. */
+#define LS_TARGET_TRACED 1
+#define LS_TARGET_FOLLOW 2 /* also trace processes it forks */
+#define LS_TARGET_STOP_ON_EXEC 4 /* SIGSTOP at exec so userspace can attach uprobes first */
+
+#endif /* LEAKSCOPE_EVENTS_H */

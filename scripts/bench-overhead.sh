@@ -1,0 +1,264 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# What tracing costs a live node HTTP server: `leakscope record -p PID` attached to
+# scripts/bench-server.js (pinned to CPU SERVER_CPU) while wrk (pinned to CPU WRK_CPU) loads it
+# over 127.0.0.1, for two loads: keep-alive, and `Connection: close` (one accept, socket and
+# close per request: the fd probes' worst case).  Each load gets a warm-up, then ROUNDS rounds
+# of (untraced run, traced run), interleaved so drift hits both alike.  A traced run starts the
+# tool, waits for its "leakscope: attached to N process(es) in X ms" line, runs wrk, then stops
+# the tool with SIGINT.
+#
+# Printed per load: median requests/s and p99 latency, untraced and traced; their ratios
+# (traced/untraced, median over rounds of each round's ratio); attach time as the tool reports
+# it; the tool's peak RSS and CPU time (/usr/bin/time -v, whole recording); uprobe hits,
+# syscall hits and events per request (the report's "stats", over the whole recording, divided
+# by wrk's request count); lost events.  "n/a" when the tool did not say.
+#
+# Environment: ROUNDS (3), SECS (5) per run, WARMUP (3) seconds, CONNS (16) wrk connections,
+# SERVER_CPU (0), WRK_CPU (1), TOOL_CPUS (empty: unpinned; e.g. 1), NODE_FLAGS (the flags
+# that name JS frames), LEAKSCOPE (build/leakscope), ATTACH_TIMEOUT (20) seconds,
+# KEEP=DIR to keep raw outputs.  Needs root, 2 CPUs, wrk, node, taskset, /usr/bin/time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ROUNDS=${ROUNDS:-3}
+SECS=${SECS:-5}
+WARMUP=${WARMUP:-3}
+CONNS=${CONNS:-16}
+SERVER_CPU=${SERVER_CPU:-0}
+WRK_CPU=${WRK_CPU:-1}
+TOOL_CPUS=${TOOL_CPUS:-}
+NODE_FLAGS=${NODE_FLAGS:---perf-basic-prof --interpreted-frames-native-stack}
+LEAKSCOPE=${LEAKSCOPE:-build/leakscope}
+ATTACH_TIMEOUT=${ATTACH_TIMEOUT:-20}
+KEEP=${KEEP:-}
+
+die() {
+	echo "bench-overhead: $*" >&2
+	exit 1
+}
+
+for v in ROUNDS SECS WARMUP CONNS ATTACH_TIMEOUT; do
+	[[ ${!v} =~ ^[0-9]+$ && ${!v} -gt 0 ]] || die "$v must be a positive integer, not '${!v}'"
+done
+[ "$(id -u)" -eq 0 ] || die "must run as root (leakscope loads BPF programs)"
+[ -x "$LEAKSCOPE" ] || die "$LEAKSCOPE not found; run make first"
+for b in node wrk taskset /usr/bin/time; do
+	command -v "$b" >/dev/null || die "$b not found (make deps installs it)"
+done
+[ "$(nproc)" -ge 2 ] || die "needs 2 CPUs: the server and wrk each get one"
+
+work=$(mktemp -d /tmp/leakscope-bench.XXXXXX)
+server_pid=""
+wrk_pid=""
+time_pid=""
+tool_pid=""
+
+# Ends what we started, by pid: the tool (SIGINT first, so it detaches), wrk, the server.
+cleanup() {
+	set +e
+	if [ -n "$tool_pid" ] && kill -0 "$tool_pid" 2>/dev/null; then
+		kill -INT "$tool_pid"
+		for _ in $(seq 50); do kill -0 "$tool_pid" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$tool_pid" 2>/dev/null
+	fi
+	[ -n "$time_pid" ] && wait "$time_pid" 2>/dev/null
+	[ -n "$wrk_pid" ] && kill -TERM "$wrk_pid" 2>/dev/null && wait "$wrk_pid" 2>/dev/null
+	[ -n "$server_pid" ] && kill -TERM "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+	if [ -n "$KEEP" ]; then
+		mkdir -p "$KEEP" && cp -r "$work"/. "$KEEP"/ && echo "raw outputs kept in $KEEP"
+	fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# shellcheck disable=SC2086 # NODE_FLAGS is a list of flags
+taskset -c "$SERVER_CPU" node $NODE_FLAGS scripts/bench-server.js >"$work/server.out" \
+	2>"$work/server.err" &
+server_pid=$!
+for _ in $(seq 100); do
+	grep -q '"ready"' "$work/server.out" 2>/dev/null && break
+	kill -0 "$server_pid" 2>/dev/null || die "server died: $(cat "$work/server.err")"
+	sleep 0.1
+done
+port=$(sed -n 's/.*"port":\([0-9]*\).*/\1/p' "$work/server.out")
+[ -n "$port" ] || die "server not ready after 10 s"
+url="http://127.0.0.1:$port/"
+
+# run_wrk LOAD SECONDS OUTFILE
+run_wrk() {
+	local hdr=()
+	[ "$1" = close ] && hdr=(-H 'Connection: close')
+	taskset -c "$WRK_CPU" wrk -t1 -c"$CONNS" -d"$2"s --timeout 5s --latency "${hdr[@]}" \
+		"$url" >"$3" 2>&1 &
+	wrk_pid=$!
+	wait "$wrk_pid" || die "wrk failed: $(cat "$3")"
+	wrk_pid=""
+}
+
+# wrk output -> "requests_per_s p99_ms requests errors" (errors: socket errors + non-2xx)
+parse_wrk() {
+	awk '
+	function ms(v) {
+		if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000
+		if (v ~ /ms$/) return substr(v, 1, length(v) - 2) + 0
+		if (v ~ /s$/) return substr(v, 1, length(v) - 1) * 1000
+		if (v ~ /m$/) return substr(v, 1, length(v) - 1) * 60000
+		return "n/a"
+	}
+	/Requests\/sec:/ { rps = $2 }
+	/^ +99%/ { p99 = ms($2) }
+	/requests in/ { req = $1 }
+	/Socket errors:/ { gsub(/,/, ""); err += $4 + $6 + $8 + $10 }
+	/Non-2xx/ { err += $NF }
+	END { printf "%s %s %s %d\n", rps ? rps : "n/a", p99 != "" ? p99 : "n/a", req ? req : 0, err }
+	' "$1"
+}
+
+# report.json -> "uprobe_hits syscall_hits events lost_events", n/a for what is missing
+parse_report() {
+	node -e '
+	let r = {};
+	try { r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); } catch {}
+	const s = r.stats || {};
+	const v = (x) => (typeof x === "number" ? x : "n/a");
+	console.log([v(s.uprobe_hits), v(s.syscall_hits), v(s.events), v(r.lost_events)].join(" "));
+	' "$1"
+}
+
+# /usr/bin/time -v output -> "peak_rss_kb cpu_s exit_status"
+parse_time() {
+	awk -F': ' '
+	/Maximum resident set size/ { rss = $2 }
+	/User time/ { cpu += $2 }
+	/System time/ { cpu += $2 }
+	/Exit status/ { st = $2 }
+	END { printf "%s %s %s\n", rss != "" ? rss : "n/a", cpu != "" ? cpu : "n/a", st != "" ? st : "n/a" }
+	' "$1" 2>/dev/null || echo "n/a n/a n/a"
+}
+
+now_ms() {
+	echo $(($(date +%s%N) / 1000000))
+}
+
+results="$work/results.tsv"
+printf 'load\tmode\tround\trps\tp99_ms\trequests\terrors\tattach_ms\tattach_wall_ms\trss_kb\tcpu_s\tuprobe_hits\tsyscall_hits\tevents\tlost\ttool_exit\n' >"$results"
+
+# traced_run LOAD ROUND: one wrk run with the tool attached; appends a line to $results
+traced_run() {
+	local load=$1 round=$2 tag="$1.$2"
+	local pin=()
+	[ -n "$TOOL_CPUS" ] && pin=(taskset -c "$TOOL_CPUS")
+	local t0 attached="" attach_ms="n/a" attach_wall="n/a"
+	t0=$(now_ms)
+	"${pin[@]}" /usr/bin/time -v -o "$work/time.$tag" "$LEAKSCOPE" record -p "$server_pid" \
+		--format json -o "$work/report.$tag.json" 2>"$work/tool.$tag.err" >/dev/null &
+	time_pid=$!
+	for _ in $(seq $((ATTACH_TIMEOUT * 100))); do
+		[ -z "$tool_pid" ] && tool_pid=$(pgrep -P "$time_pid" || true)
+		attached=$(grep -m1 -E '^leakscope: attached to [0-9]+ process\(es\) in [0-9.]+ ms$' \
+			"$work/tool.$tag.err" || true)
+		[ -n "$attached" ] && break
+		kill -0 "$time_pid" 2>/dev/null || break
+		sleep 0.01
+	done
+	if [ -n "$attached" ]; then
+		attach_wall=$(($(now_ms) - t0))
+		attach_ms=$(sed -E 's/.* in ([0-9.]+) ms$/\1/' <<<"$attached")
+	elif kill -0 "$time_pid" 2>/dev/null; then
+		echo "  (no attached line after ${ATTACH_TIMEOUT}s; measuring anyway)" >&2
+	else
+		wait "$time_pid" || true
+		time_pid=""
+		die "leakscope exited before attaching: $(cat "$work/tool.$tag.err")"
+	fi
+	run_wrk "$load" "$SECS" "$work/wrk.traced.$tag"
+	[ -z "$tool_pid" ] && tool_pid=$(pgrep -P "$time_pid" || true)
+	[ -n "$tool_pid" ] && kill -INT "$tool_pid" 2>/dev/null
+	for _ in $(seq 300); do kill -0 "$time_pid" 2>/dev/null || break; sleep 0.1; done
+	if kill -0 "$time_pid" 2>/dev/null; then
+		echo "  leakscope did not stop 30 s after SIGINT; killing it" >&2
+		kill -KILL "$tool_pid" 2>/dev/null || true
+	fi
+	wait "$time_pid" || true
+	time_pid=""
+	tool_pid=""
+	printf '%s\ttraced\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$load" "$round" \
+		$(parse_wrk "$work/wrk.traced.$tag") "$attach_ms" "$attach_wall" \
+		$(parse_time "$work/time.$tag" | cut -d' ' -f1,2) \
+		$(parse_report "$work/report.$tag.json") \
+		"$(parse_time "$work/time.$tag" | cut -d' ' -f3)" >>"$results"
+	if [ -s "$work/tool.$tag.err" ] && grep -qv '^leakscope: attached' "$work/tool.$tag.err"; then
+		echo "  leakscope stderr ($tag): $(grep -v '^leakscope: attached' "$work/tool.$tag.err" | head -3)" >&2
+	fi
+}
+
+untraced_run() {
+	local load=$1 round=$2
+	run_wrk "$load" "$SECS" "$work/wrk.untraced.$load.$round"
+	printf '%s\tuntraced\t%s\t%s\t%s\t%s\t%s\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\n' \
+		"$load" "$round" $(parse_wrk "$work/wrk.untraced.$load.$round") >>"$results"
+}
+
+echo "bench-overhead: server pid $server_pid on CPU $SERVER_CPU ($url), wrk on CPU $WRK_CPU," \
+     "tool on ${TOOL_CPUS:-any CPU}; $ROUNDS rounds x ${SECS}s per mode, ${WARMUP}s warm-up," \
+     "$CONNS connections"
+for load in keepalive close; do
+	echo "== $load: warm-up ${WARMUP}s"
+	run_wrk "$load" "$WARMUP" "$work/wrk.warmup.$load"
+	for round in $(seq "$ROUNDS"); do
+		echo "== $load: round $round/$ROUNDS untraced"
+		untraced_run "$load" "$round"
+		echo "== $load: round $round/$ROUNDS traced"
+		traced_run "$load" "$round"
+	done
+done
+
+# Summary: medians over rounds.  Ratios are per round (traced vs the untraced run just before
+# it), then the median of those.
+node -e '
+const rows = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map((l) => l.split("\t"));
+const head = rows.shift();
+const recs = rows.map((r) => Object.fromEntries(head.map((h, i) => [h, r[i]])));
+const num = (x) => (x === undefined || x === "n/a" || x === "" ? NaN : Number(x));
+const median = (xs) => {
+	const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+	if (!v.length) return NaN;
+	const m = v.length >> 1;
+	return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+};
+const fmt = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : "n/a");
+const cols = ["load", "rps untraced", "rps traced", "rps ratio", "p99 ms untr", "p99 ms traced",
+	      "p99 ratio", "attach ms", "peak RSS MB", "tool CPU s", "uprobe/req", "syscall/req",
+	      "events/req", "lost events", "wrk errors"];
+const out = [cols];
+for (const load of ["keepalive", "close"]) {
+	const u = recs.filter((r) => r.load === load && r.mode === "untraced");
+	const t = recs.filter((r) => r.load === load && r.mode === "traced");
+	const ratio = (k) => median(t.map((r, i) => num(r[k]) / num(u[i] && u[i][k])));
+	const perReq = (k) => median(t.map((r) => num(r[k]) / num(r.requests)));
+	const lost = t.map((r) => num(r.lost)).filter(Number.isFinite);
+	out.push([load === "close" ? "Connection: close" : "keep-alive",
+		  fmt(median(u.map((r) => num(r.rps))), 0), fmt(median(t.map((r) => num(r.rps))), 0),
+		  fmt(ratio("rps"), 3),
+		  fmt(median(u.map((r) => num(r.p99_ms)))), fmt(median(t.map((r) => num(r.p99_ms)))),
+		  fmt(ratio("p99_ms"), 3),
+		  fmt(median(t.map((r) => num(r.attach_ms))), 1),
+		  fmt(Math.max(...t.map((r) => num(r.rss_kb)).filter(Number.isFinite)) / 1024, 1),
+		  fmt(median(t.map((r) => num(r.cpu_s)))),
+		  fmt(perReq("uprobe_hits")), fmt(perReq("syscall_hits")), fmt(perReq("events")),
+		  lost.length ? String(lost.reduce((a, b) => a + b, 0)) : "n/a",
+		  String([...u, ...t].reduce((a, r) => a + num(r.errors), 0))]);
+}
+const w = cols.map((_, i) => Math.max(...out.map((r) => r[i].length)));
+console.log("\nleakscope overhead, medians of " + process.argv[2] + " rounds x " + process.argv[3] + " s (ratios: traced/untraced, per round)");
+for (const r of out) console.log(r.map((c, i) => (i ? c.padStart(w[i]) : c.padEnd(w[i]))).join("  "));
+const exits = recs.filter((r) => r.mode === "traced" && r.tool_exit !== "0");
+if (exits.length)
+	console.log("\nleakscope exit status != 0 in " + exits.length + " traced run(s): " + exits.map((r) => r.load + "#" + r.round + "=" + r.tool_exit).join(", "));
+console.log("\nper run:");
+for (const r of recs)
+	console.log("  " + [r.load, r.mode, r.round, "rps=" + r.rps, "p99=" + r.p99_ms + "ms", "req=" + r.requests, "err=" + r.errors,
+			    r.mode === "traced" ? "attach=" + r.attach_ms + "ms(wall " + r.attach_wall_ms + "ms) rss=" + r.rss_kb + "kB cpu=" + r.cpu_s + "s uprobe=" + r.uprobe_hits + " syscall=" + r.syscall_hits + " events=" + r.events + " lost=" + r.lost : ""].join(" "));
+' "$results" "$ROUNDS" "$SECS"

@@ -1,0 +1,457 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "elf_symbols.h"
+
+/* While loading, `order` sorts aliases (GLOBAL before WEAK before LOCAL, then table order) and
+ * flags symbols of size 0, whose `end` is their section's end until the next symbol trims it. */
+#define ORDER_SIZE0 (1U << 31)
+#define ORDER_RANK_SHIFT 29
+#define ORDER_SEQ_MASK ((1U << ORDER_RANK_SHIFT) - 1)
+
+struct elf_sym {
+	__u64 start, end;
+	__u32 name; /* offset into the file image */
+	__u32 order;
+};
+
+struct elf_segment {
+	__u64 vaddr, offset, filesz;
+};
+
+struct elf_symbols {
+	struct elf_sym *syms;
+	size_t nr_syms;
+	/* names stay in the mapped file: copying node's 13 MB of string tables cost more than
+	 * the rest of the load, and most names are never asked for */
+	Elf *elf;
+	const char *image;
+	struct elf_segment *segs;
+	size_t nr_segs;
+	bool stripped;
+};
+
+struct elf_file {
+	int fd;
+	Elf *elf;
+};
+
+static void elf_file__close(struct elf_file *f)
+{
+	elf_end(f->elf);
+	close(f->fd);
+}
+
+static int elf_file__open(const char *path, struct elf_file *f)
+{
+	struct stat st;
+	GElf_Ehdr eh;
+	int err;
+
+	f->elf = NULL;
+	f->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (f->fd < 0)
+		return -errno;
+	if (fstat(f->fd, &st)) {
+		err = -errno;
+		goto close_fd;
+	}
+	err = -ENOEXEC;
+	if (!S_ISREG(st.st_mode))
+		goto close_fd;
+	elf_version(EV_CURRENT);
+	/* READ_MMAP: node is ~100 MB, of which only the symbol tables are touched */
+	f->elf = elf_begin(f->fd, ELF_C_READ_MMAP, NULL);
+	if (!f->elf || elf_kind(f->elf) != ELF_K_ELF || !gelf_getehdr(f->elf, &eh))
+		goto close_fd;
+	/* a truncated copy: tables past the end of the file */
+	if (eh.e_phoff + (__u64)eh.e_phnum * eh.e_phentsize > (__u64)st.st_size ||
+	    eh.e_shoff + (__u64)eh.e_shnum * eh.e_shentsize > (__u64)st.st_size)
+		goto close_fd;
+	return 0;
+
+close_fd:
+	elf_file__close(f);
+	return err;
+}
+
+static int load_segments(Elf *elf, struct elf_symbols *s)
+{
+	Elf_Scn *scn = NULL;
+	size_t n, i;
+	GElf_Shdr sh;
+	GElf_Phdr ph;
+
+	if (elf_getphdrnum(elf, &n))
+		return -ENOEXEC;
+	s->segs = calloc(n ? n : 1, sizeof(*s->segs));
+	if (!s->segs)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		if (!gelf_getphdr(elf, i, &ph))
+			return -ENOEXEC;
+		if (ph.p_type != PT_LOAD || !ph.p_filesz)
+			continue;
+		s->segs[s->nr_segs++] = (struct elf_segment){ ph.p_vaddr, ph.p_offset, ph.p_filesz };
+	}
+	s->stripped = true;
+	while ((scn = elf_nextscn(elf, scn)))
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_SYMTAB)
+			s->stripped = false;
+	return 0;
+}
+
+static int cmp_sym(const void *a, const void *b)
+{
+	const struct elf_sym *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return (x->order & ~ORDER_SIZE0) < (y->order & ~ORDER_SIZE0) ? -1 : 1;
+}
+
+static bool is_wanted(const GElf_Sym *sym)
+{
+	int type = GELF_ST_TYPE(sym->st_info);
+
+	/* NOTYPE is left out on purpose: in node 20 those are annobin markers and linker
+	 * boundaries (__bss_start), which would split real functions. */
+	return (type == STT_FUNC || type == STT_GNU_IFUNC) && sym->st_shndx != SHN_UNDEF &&
+	       sym->st_value;
+}
+
+static __u32 rank_of(const GElf_Sym *sym)
+{
+	switch (GELF_ST_BIND(sym->st_info)) {
+	case STB_GLOBAL:
+		return 0;
+	case STB_WEAK:
+		return 1;
+	default:
+		return 2;
+	}
+}
+
+/* Calls fn for each wanted symbol of each symbol table, and with sym NULL before each table;
+ * names are pointers into the file image and strs_off is where the table's strings start. */
+typedef int (*sym_fn)(void *ctx, const GElf_Sym *sym, const char *name, size_t strs_off);
+
+static int for_each_sym(Elf *elf, sym_fn fn, void *ctx)
+{
+	const char *image;
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh, str;
+	size_t size;
+	GElf_Sym sym;
+	int err;
+
+	image = elf_rawfile(elf, &size);
+	if (!image)
+		return -ENOEXEC;
+	while ((scn = elf_nextscn(elf, scn))) {
+		Elf_Data *data;
+		size_t i, n;
+
+		if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM))
+			continue;
+		data = elf_getdata(scn, NULL);
+		if (!data || !sh.sh_entsize || !gelf_getshdr(elf_getscn(elf, sh.sh_link), &str) ||
+		    str.sh_type != SHT_STRTAB || str.sh_offset > size || !str.sh_size ||
+		    str.sh_size > size - str.sh_offset || image[str.sh_offset + str.sh_size - 1])
+			return -ENOEXEC;
+		n = data->d_size / sh.sh_entsize;
+		err = fn(ctx, NULL, NULL, str.sh_offset);
+		if (err)
+			return err;
+		for (i = 0; i < n; i++) {
+			if (!gelf_getsym(data, i, &sym) || !is_wanted(&sym) || sym.st_name >= str.sh_size)
+				continue;
+			err = fn(ctx, &sym, image + str.sh_offset + sym.st_name, str.sh_offset);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+struct collect_ctx {
+	struct elf_symbols *s;
+	__u64 *sec_end;
+	size_t nr_sec, cap, strs_off;
+};
+
+static int collect_sym(void *arg, const GElf_Sym *sym, const char *name, size_t strs_off)
+{
+	struct collect_ctx *c = arg;
+	struct elf_sym *e;
+
+	(void)name;
+	if (!sym) {
+		c->strs_off = strs_off;
+		return 0;
+	}
+	if (!sym->st_name || c->s->nr_syms == c->cap || c->s->nr_syms > ORDER_SEQ_MASK)
+		return 0;
+	e = &c->s->syms[c->s->nr_syms];
+	e->start = sym->st_value;
+	e->name = c->strs_off + sym->st_name;
+	e->order = rank_of(sym) << ORDER_RANK_SHIFT | (__u32)c->s->nr_syms;
+	if (sym->st_size) {
+		e->end = sym->st_value + sym->st_size;
+	} else {
+		e->end = sym->st_shndx < c->nr_sec ? c->sec_end[sym->st_shndx] : UINT64_MAX;
+		e->order |= ORDER_SIZE0;
+	}
+	c->s->nr_syms++;
+	return 0;
+}
+
+/* Sorted, one entry per address (the best-ranked alias), sizes of 0 extended to the next one. */
+static void finish_syms(struct elf_symbols *s)
+{
+	struct elf_sym *v = s->syms;
+	size_t i, j = 0;
+
+	qsort(v, s->nr_syms, sizeof(*v), cmp_sym);
+	for (i = 0; i < s->nr_syms; i++) {
+		struct elf_sym *k = j ? &v[j - 1] : NULL;
+
+		if (k && k->start == v[i].start) {
+			if (!(v[i].order & ORDER_SIZE0) &&
+			    ((k->order & ORDER_SIZE0) || v[i].end > k->end)) {
+				k->end = v[i].end;
+				k->order &= ~ORDER_SIZE0;
+			}
+			continue;
+		}
+		v[j++] = v[i];
+	}
+	s->nr_syms = j;
+	for (i = 0; i + 1 < j; i++)
+		if ((v[i].order & ORDER_SIZE0) && v[i + 1].start < v[i].end)
+			v[i].end = v[i + 1].start;
+}
+
+static int load_symbols(Elf *elf, struct elf_symbols *s)
+{
+	struct collect_ctx c = { .s = s };
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+	size_t size;
+	int err;
+
+	s->image = elf_rawfile(elf, &size);
+	if (!s->image || elf_getshdrnum(elf, &c.nr_sec))
+		return -ENOEXEC;
+	/* names are 32-bit offsets into the file */
+	if (size > UINT32_MAX)
+		return -EFBIG;
+	c.sec_end = calloc(c.nr_sec ? c.nr_sec : 1, sizeof(*c.sec_end));
+	if (!c.sec_end)
+		return -ENOMEM;
+	while ((scn = elf_nextscn(elf, scn))) {
+		if (!gelf_getshdr(scn, &sh))
+			continue;
+		c.sec_end[elf_ndxscn(scn)] = sh.sh_addr + sh.sh_size;
+		if ((sh.sh_type == SHT_SYMTAB || sh.sh_type == SHT_DYNSYM) && sh.sh_entsize)
+			c.cap += sh.sh_size / sh.sh_entsize;
+	}
+	err = -ENOMEM;
+	s->syms = malloc((c.cap ? c.cap : 1) * sizeof(*s->syms));
+	if (!s->syms)
+		goto free_sec_end;
+	err = for_each_sym(elf, collect_sym, &c);
+	if (err)
+		goto free_sec_end;
+	err = -ENODATA;
+	if (!s->nr_syms)
+		goto free_sec_end;
+	finish_syms(s);
+	err = 0;
+
+free_sec_end:
+	free(c.sec_end);
+	return err;
+}
+
+void elf_symbols__free(struct elf_symbols *syms)
+{
+	if (!syms)
+		return;
+	elf_end(syms->elf);
+	free(syms->syms);
+	free(syms->segs);
+	free(syms);
+}
+
+static int load(const char *path, bool with_symbols, struct elf_symbols **out)
+{
+	struct elf_symbols *s;
+	struct elf_file f;
+	int err;
+
+	err = elf_file__open(path, &f);
+	if (err)
+		return err;
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		err = -ENOMEM;
+		goto close_file;
+	}
+	err = load_segments(f.elf, s);
+	if (!err && with_symbols)
+		err = load_symbols(f.elf, s);
+	if (err) {
+		elf_symbols__free(s);
+		goto close_file;
+	}
+	if (with_symbols) {
+		/* keep the mapping, not the descriptor */
+		elf_cntl(f.elf, ELF_C_FDDONE);
+		s->elf = f.elf;
+		f.elf = NULL;
+	}
+	*out = s;
+close_file:
+	elf_file__close(&f);
+	return err;
+}
+
+int elf_symbols__load(const char *path, struct elf_symbols **out)
+{
+	return load(path, true, out);
+}
+
+int elf_symbols__load_segments(const char *path, struct elf_symbols **out)
+{
+	return load(path, false, out);
+}
+
+const char *elf_symbols__lookup(const struct elf_symbols *syms, __u64 vaddr, __u64 *offset_in_sym)
+{
+	size_t lo = 0, hi = syms->nr_syms;
+	const struct elf_sym *e;
+
+	/* the last symbol that starts at or before vaddr */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (syms->syms[mid].start <= vaddr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return NULL;
+	e = &syms->syms[lo - 1];
+	if (vaddr >= e->end)
+		return NULL;
+	if (offset_in_sym)
+		*offset_in_sym = vaddr - e->start;
+	return syms->image + e->name;
+}
+
+int elf_symbols__vaddr_of_file_offset(const struct elf_symbols *syms, __u64 file_offset,
+				      __u64 *vaddr)
+{
+	size_t i;
+
+	for (i = 0; i < syms->nr_segs; i++) {
+		const struct elf_segment *g = &syms->segs[i];
+
+		if (file_offset >= g->offset && file_offset - g->offset < g->filesz) {
+			*vaddr = file_offset - g->offset + g->vaddr;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+bool elf_symbols__is_stripped(const struct elf_symbols *syms)
+{
+	return syms->stripped;
+}
+
+struct find_ctx {
+	const char *const *names;
+	int n;
+	__u64 first_chars[256 / 64];
+	__u64 *vaddrs;
+	__u32 *ranks;
+};
+
+static int find_sym(void *arg, const GElf_Sym *sym, const char *name, size_t strs_off)
+{
+	struct find_ctx *c = arg;
+	int i;
+
+	(void)strs_off;
+	/* most names are _Z...: skip them without a strcmp per wanted name */
+	if (!sym || GELF_ST_TYPE(sym->st_info) != STT_FUNC ||
+	    !(c->first_chars[(unsigned char)*name / 64] & (1ULL << ((unsigned char)*name % 64))))
+		return 0;
+	for (i = 0; i < c->n; i++) {
+		/* a LOCAL function of the same name in another object file loses to the global */
+		if (strcmp(name, c->names[i]) || rank_of(sym) >= c->ranks[i])
+			continue;
+		c->vaddrs[i] = sym->st_value;
+		c->ranks[i] = rank_of(sym);
+	}
+	return 0;
+}
+
+int elf_symbols__find_offsets(const char *path, const char *const *names, int n,
+			      __u64 *file_offsets)
+{
+	struct elf_symbols segs = {};
+	struct find_ctx c = { .names = names, .n = n };
+	struct elf_file f;
+	int err, i, found = 0;
+
+	if (n <= 0)
+		return n ? -EINVAL : 0;
+	err = elf_file__open(path, &f);
+	if (err)
+		return err;
+	c.vaddrs = calloc(n, sizeof(*c.vaddrs));
+	c.ranks = malloc(n * sizeof(*c.ranks));
+	err = -ENOMEM;
+	if (!c.vaddrs || !c.ranks)
+		goto free_ctx;
+	for (i = 0; i < n; i++) {
+		c.ranks[i] = 3;
+		c.first_chars[(unsigned char)names[i][0] / 64] |= 1ULL << ((unsigned char)names[i][0] % 64);
+	}
+	err = load_segments(f.elf, &segs);
+	if (!err)
+		err = for_each_sym(f.elf, find_sym, &c);
+	if (err)
+		goto free_ctx;
+	for (i = 0; i < n; i++) {
+		size_t j;
+
+		file_offsets[i] = 0;
+		for (j = 0; c.vaddrs[i] && j < segs.nr_segs; j++) {
+			const struct elf_segment *g = &segs.segs[j];
+
+			if (c.vaddrs[i] >= g->vaddr && c.vaddrs[i] - g->vaddr < g->filesz) {
+				file_offsets[i] = c.vaddrs[i] - g->vaddr + g->offset;
+				found++;
+				break;
+			}
+		}
+	}
+	err = found;
+
+free_ctx:
+	free(segs.segs);
+	free(c.vaddrs);
+	free(c.ranks);
+	elf_file__close(&f);
+	return err;
+}

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * JSON report, schema "leakscope-report/1" (docs/report-json.md).  A contract: later versions
+ * add keys, never remove or change one.
+ */
+#include <errno.h>
+#include "output/json_writer.h"
+#include "report.h"
+
+static void write_frame(struct json_writer *w, const struct report_frame *f)
+{
+	char addr[32];
+
+	json__begin_object(w, NULL);
+	json__string(w, "frame", f->name);
+	json__string(w, "kind", f->kind);
+	json__string(w, "module", f->module);
+	if (f->line) {
+		json__u64(w, "line", f->line);
+		if (f->column)
+			json__u64(w, "column", f->column);
+	}
+	snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)f->addr);
+	json__string(w, "addr", addr);
+	json__end_object(w);
+}
+
+static void write_leak(struct json_writer *w, const struct report_leak *l)
+{
+	json__begin_object(w, NULL);
+	json__string(w, "kind", l->kind);
+	json__string(w, "type", l->type);
+	if (l->family)
+		json__string(w, "family", l->family);
+	json__u64(w, "count", l->count);
+	json__u64(w, "bytes", l->bytes);
+	json__double(w, "oldest_age_s", l->oldest_age_s, 3);
+	json__double(w, "rate_per_s", l->rate_per_s, 3);
+	json__bool(w, "growing", l->growing);
+	json__begin_array(w, "stack");
+	for (size_t i = 0; i < l->nframes; i++)
+		write_frame(w, &l->frames[i]);
+	json__end_array(w);
+	json__end_object(w);
+}
+
+static void write_process(struct json_writer *w, const struct report_process *p)
+{
+	json__begin_object(w, NULL);
+	json__u64(w, "pid", p->pid);
+	if (p->parent_pid)
+		json__u64(w, "parent_pid", p->parent_pid);
+	json__string(w, "comm", p->comm);
+	json__string(w, "exe", p->exe[0] ? p->exe : NULL);
+	json__bool(w, "exited", p->exited);
+	if (p->exited)
+		json__i64(w, "exit_code", p->exit_code);
+	json__begin_object(w, "probes");
+	json__string(w, "fds", p->probe_fds);
+	json__string(w, "handles", p->probe_handles);
+	json__string(w, "gc", p->probe_gc);
+	json__end_object(w);
+	json__begin_object(w, "preexisting");
+	json__u64(w, "fds", p->preexisting_fds);
+	json__u64(w, "fds_closed", p->preexisting_fds_closed);
+	json__u64(w, "handles_closed", p->preexisting_handles_closed);
+	json__end_object(w);
+	json__begin_object(w, "open_at_end");
+	json__u64(w, "fds", p->open_fds);
+	json__u64(w, "handles", p->open_handles);
+	json__end_object(w);
+	json__begin_array(w, "leaks");
+	for (size_t i = 0; i < p->nleaks; i++)
+		write_leak(w, &p->leaks[i]);
+	json__end_array(w);
+	json__end_object(w);
+}
+
+int output__json(FILE *f, const struct report *r)
+{
+	struct json_writer w;
+
+	json__init(&w, f, true);
+	json__begin_object(&w, NULL);
+	json__string(&w, "schema", "leakscope-report/1");
+	json__double(&w, "duration_s", r->duration_s, 3);
+	json__double(&w, "min_age_s", r->min_age_s, 3);
+	json__u64(&w, "lost_events", r->lost_events);
+	json__begin_object(&w, "stats");
+	json__u64(&w, "events", r->events);
+	json__u64(&w, "bad_events", r->bad_events);
+	json__u64(&w, "syscall_hits", r->syscall_hits);
+	json__u64(&w, "uprobe_hits", r->uprobe_hits);
+	json__u64(&w, "stacks", r->stacks);
+	json__end_object(&w);
+	json__begin_array(&w, "processes");
+	for (size_t i = 0; i < r->nprocs; i++)
+		write_process(&w, &r->procs[i]);
+	json__end_array(&w);
+	json__end_object(&w);
+	return fflush(f) || ferror(f) ? -EIO : 0;
+}

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The human report: per process, its leak groups largest first, each with its stack. */
+#include <errno.h>
+#include "report.h"
+
+/* Stacks of node run 30-50 frames deep; the leak is nearly always in the first ones. */
+#define TEXT_MAX_FRAMES 16
+
+static void print_frame(FILE *f, size_t i, const struct report_frame *fr)
+{
+	fprintf(f, "      #%-2zu %s", i, fr->name);
+	if (fr->module && fr->line)
+		fprintf(f, " (%s:%u%s", fr->module, fr->line, fr->column ? "" : ")");
+	else if (fr->module)
+		fprintf(f, " (%s)", fr->module);
+	if (fr->module && fr->line && fr->column)
+		fprintf(f, ":%u)", fr->column);
+	fputc('\n', f);
+}
+
+static void print_leak(FILE *f, const struct report_leak *l)
+{
+	fprintf(f, "  %6u %-6s %s%s%s  oldest %.1f s  %+.2f/s%s\n", l->count, l->kind, l->type,
+		l->family ? "/" : "", l->family ? l->family : "", l->oldest_age_s, l->rate_per_s,
+		l->growing ? "  GROWING" : "");
+	for (size_t i = 0; i < l->nframes && i < TEXT_MAX_FRAMES; i++)
+		print_frame(f, i, &l->frames[i]);
+	if (l->nframes > TEXT_MAX_FRAMES)
+		fprintf(f, "      ... %zu more frames (--format json has them all)\n",
+			l->nframes - TEXT_MAX_FRAMES);
+	fputc('\n', f);
+}
+
+static void print_process(FILE *f, const struct report_process *p, double min_age)
+{
+	size_t singles = 0;
+
+	fprintf(f, "pid %u %s (%s)%s", p->pid, p->comm, p->exe[0] ? p->exe : "?",
+		p->exited ? " exited" : "");
+	if (p->exited)
+		fprintf(f, " with code %d", p->exit_code);
+	if (p->parent_pid)
+		fprintf(f, ", child of %u", p->parent_pid);
+	fprintf(f, "\n  probes: fds %s; handles %s; gc %s\n", p->probe_fds, p->probe_handles,
+		p->probe_gc);
+	fprintf(f, "  before tracing: %llu fds open (%llu closed since), %llu handles closed\n",
+		(unsigned long long)p->preexisting_fds,
+		(unsigned long long)p->preexisting_fds_closed,
+		(unsigned long long)p->preexisting_handles_closed);
+	fprintf(f, "  opened while tracing and open at the %s: %llu fds, %llu handles\n",
+		p->exited ? "exit" : "end", (unsigned long long)p->open_fds,
+		(unsigned long long)p->open_handles);
+	if (!p->nleaks) {
+		fprintf(f, "  no fd or handle older than %.1f s left open\n\n", min_age);
+		return;
+	}
+	fprintf(f, "  still open, by the stack that opened them (older than %.1f s):\n\n", min_age);
+	for (size_t i = 0; i < p->nleaks; i++) {
+		/* one-offs (node's own startup handles, a listening socket) after the rest, as a
+		 * count: the JSON report lists them all */
+		if (p->leaks[i].count == 1 && !p->leaks[i].growing) {
+			singles++;
+			continue;
+		}
+		print_leak(f, &p->leaks[i]);
+	}
+	if (singles)
+		fprintf(f, "  and %zu more fds or handles open once each, at distinct stacks "
+			   "(--format json lists them)\n\n", singles);
+}
+
+int output__text(FILE *f, const struct report *r)
+{
+	fprintf(f, "leakscope: recorded %.1f s, %zu process%s, %llu events, %llu lost\n\n",
+		r->duration_s, r->nprocs, r->nprocs == 1 ? "" : "es",
+		(unsigned long long)r->events, (unsigned long long)r->lost_events);
+	if (r->lost_events)
+		fprintf(f, "WARNING: %llu events were lost (ring buffer full): counts may be off; "
+			   "try --buffer-mb\n\n",
+			(unsigned long long)r->lost_events);
+	for (size_t i = 0; i < r->nprocs; i++)
+		print_process(f, &r->procs[i], r->min_age_s);
+	return fflush(f) || ferror(f) ? -EIO : 0;
+}

@@ -1,0 +1,372 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "elf_symbols.h"
+#include "fds.skel.h"
+#include "handles.skel.h"
+#include "hashmap.h"
+#include "leakscope/events.h"
+#include "probes.h"
+#include "procmaps.h"
+
+enum hook {
+	HOOK_INIT,
+	HOOK_CLOSE,
+	HOOK_FS_OPEN,
+	HOOK_FS_WORK,
+};
+
+/*
+ * The libuv functions we probe (libuv 1.x, src/unix/).  uv_udp_init and uv_udp_init_ex both
+ * end in the internal uv__udp_init_ex (libuv >= 1.40): probe that one when the symbol table
+ * has it, else the two public ones.  A handle seen twice at one address is one handle.
+ */
+static const struct uv_probe {
+	const char *symbol;
+	enum hook hook;
+	__u32 uv_type;
+	const char *unless; /* skip when this symbol was found */
+} uv_probes[] = {
+	{ "uv_tcp_init", HOOK_INIT, LS_UV_TCP, NULL },
+	{ "uv_tcp_init_ex", HOOK_INIT, LS_UV_TCP, NULL },
+	{ "uv__udp_init_ex", HOOK_INIT, LS_UV_UDP, NULL },
+	{ "uv_udp_init", HOOK_INIT, LS_UV_UDP, "uv__udp_init_ex" },
+	{ "uv_udp_init_ex", HOOK_INIT, LS_UV_UDP, "uv__udp_init_ex" },
+	{ "uv_pipe_init", HOOK_INIT, LS_UV_NAMED_PIPE, NULL },
+	{ "uv_tty_init", HOOK_INIT, LS_UV_TTY, NULL },
+	{ "uv_poll_init", HOOK_INIT, LS_UV_POLL, NULL },
+	{ "uv_poll_init_socket", HOOK_INIT, LS_UV_POLL, NULL },
+	{ "uv_timer_init", HOOK_INIT, LS_UV_TIMER, NULL },
+	{ "uv_prepare_init", HOOK_INIT, LS_UV_PREPARE, NULL },
+	{ "uv_check_init", HOOK_INIT, LS_UV_CHECK, NULL },
+	{ "uv_idle_init", HOOK_INIT, LS_UV_IDLE, NULL },
+	{ "uv_async_init", HOOK_INIT, LS_UV_ASYNC, NULL },
+	{ "uv_signal_init", HOOK_INIT, LS_UV_SIGNAL, NULL },
+	{ "uv_fs_event_init", HOOK_INIT, LS_UV_FS_EVENT, NULL },
+	{ "uv_fs_poll_init", HOOK_INIT, LS_UV_FS_POLL, NULL },
+	{ "uv_spawn", HOOK_INIT, LS_UV_PROCESS, NULL },
+	{ "uv_close", HOOK_CLOSE, 0, NULL },
+	{ "uv_fs_open", HOOK_FS_OPEN, 0, NULL },
+	{ "uv__fs_work", HOOK_FS_WORK, 0, NULL },
+};
+
+#define N_UV_PROBES (sizeof(uv_probes) / sizeof(uv_probes[0]))
+
+/* Symbol offsets of one program file, found once however many processes run it. */
+struct uv_offsets {
+	dev_t dev;
+	ino_t ino;
+	int found;
+	__u64 off[N_UV_PROBES];
+};
+
+struct pid_links {
+	struct bpf_link *links[N_UV_PROBES];
+	int n;
+};
+
+struct probes {
+	struct fds_bpf *fds;
+	struct handles_bpf *handles;
+	struct ring_buffer *rb;
+	struct hashmap pid_links;  /* pid -> struct pid_links */
+	struct hashmap offsets;	   /* dev ^ ino -> struct uv_offsets */
+	probes_event_cb on_event;
+	void *ctx;
+};
+
+static int on_ringbuf(void *ctx, void *data, size_t size)
+{
+	struct probes *p = ctx;
+
+	return p->on_event(p->ctx, data, size);
+}
+
+static int share_map(struct bpf_map *dst, struct bpf_map *src)
+{
+	return bpf_map__reuse_fd(dst, bpf_map__fd(src));
+}
+
+static int silent_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	/* libbpf's own messages only with LEAKSCOPE_DEBUG=1: errors reach the user once, from
+	 * the verb, in our words */
+	if (level == LIBBPF_DEBUG || !getenv("LEAKSCOPE_DEBUG"))
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+int probes__open(const struct probes_opts *o, struct probes **out, const char **why)
+{
+	struct probes *p = calloc(1, sizeof(*p));
+	int err;
+
+	*why = NULL;
+	if (!p)
+		return -ENOMEM;
+	libbpf_set_print(silent_print);
+	p->on_event = o->on_event;
+	p->ctx = o->ctx;
+
+	p->fds = fds_bpf__open();
+	if (!p->fds) {
+		err = -errno;
+		*why = "cannot open the fd probes";
+		goto fail;
+	}
+	bpf_map__set_max_entries(p->fds->maps.events, o->ringbuf_bytes);
+	err = fds_bpf__load(p->fds);
+	if (err) {
+		*why = "cannot load the fd probes into the kernel";
+		goto fail;
+	}
+	p->handles = handles_bpf__open();
+	if (!p->handles) {
+		err = -errno;
+		*why = "cannot open the libuv probes";
+		goto fail;
+	}
+	/* one ring buffer, one target set, one worker map for all families */
+	err = share_map(p->handles->maps.events, p->fds->maps.events);
+	err = err ?: share_map(p->handles->maps.targets, p->fds->maps.targets);
+	err = err ?: share_map(p->handles->maps.counters, p->fds->maps.counters);
+	err = err ?: share_map(p->handles->maps.worker_req, p->fds->maps.worker_req);
+	err = err ?: handles_bpf__load(p->handles);
+	if (err) {
+		*why = "cannot load the libuv probes into the kernel";
+		goto fail;
+	}
+	/* tp_btf programs: attached through BPF links, no tracefs needed */
+	err = fds_bpf__attach(p->fds);
+	if (err) {
+		*why = "cannot attach to the syscall and sched tracepoints";
+		goto fail;
+	}
+	p->rb = ring_buffer__new(bpf_map__fd(p->fds->maps.events), on_ringbuf, p, NULL);
+	if (!p->rb) {
+		err = -errno;
+		*why = "cannot open the ring buffer";
+		goto fail;
+	}
+	*out = p;
+	return 0;
+fail:
+	probes__close(p);
+	return err < 0 ? err : -EINVAL;
+}
+
+void probes__close(struct probes *p)
+{
+	size_t it = 0;
+	__u64 key;
+	void *v;
+
+	if (!p)
+		return;
+	while (hashmap__next(&p->pid_links, &it, &key, &v)) {
+		struct pid_links *l = v;
+
+		for (int i = 0; i < l->n; i++)
+			bpf_link__destroy(l->links[i]);
+		free(l);
+	}
+	hashmap__clear(&p->pid_links);
+	it = 0;
+	while (hashmap__next(&p->offsets, &it, &key, &v))
+		free(v);
+	hashmap__clear(&p->offsets);
+	ring_buffer__free(p->rb);
+	handles_bpf__destroy(p->handles);
+	fds_bpf__destroy(p->fds);
+	free(p);
+}
+
+int probes__add_target(struct probes *p, __u32 pid, __u32 flags)
+{
+	int err = bpf_map__update_elem(p->fds->maps.targets, &pid, sizeof(pid), &flags,
+				       sizeof(flags), BPF_ANY);
+
+	return err ? -errno : 0;
+}
+
+void probes__remove_target(struct probes *p, __u32 pid)
+{
+	bpf_map__delete_elem(p->fds->maps.targets, &pid, sizeof(pid), 0);
+}
+
+static int find_uv_offsets(struct probes *p, const char *path, struct uv_offsets **out)
+{
+	const char *names[N_UV_PROBES];
+	struct uv_offsets *o;
+	struct stat st;
+	int n;
+
+	if (stat(path, &st))
+		return -errno;
+	o = hashmap__get(&p->offsets, st.st_dev ^ ((__u64)st.st_ino << 16));
+	if (o && o->dev == st.st_dev && o->ino == st.st_ino) {
+		*out = o;
+		return 0;
+	}
+	o = calloc(1, sizeof(*o));
+	if (!o)
+		return -ENOMEM;
+	for (size_t i = 0; i < N_UV_PROBES; i++)
+		names[i] = uv_probes[i].symbol;
+	n = elf_symbols__find_offsets(path, names, N_UV_PROBES, o->off);
+	if (n < 0) {
+		free(o);
+		return n;
+	}
+	o->found = n;
+	o->dev = st.st_dev;
+	o->ino = st.st_ino;
+	hashmap__set(&p->offsets, st.st_dev ^ ((__u64)st.st_ino << 16), o, NULL);
+	*out = o;
+	return 0;
+}
+
+static __u64 offset_of(const struct uv_offsets *o, const char *symbol)
+{
+	for (size_t i = 0; i < N_UV_PROBES; i++)
+		if (!strcmp(uv_probes[i].symbol, symbol))
+			return o->off[i];
+	return 0;
+}
+
+/* libuv inside the executable (node's official builds), else a mapped libuv.so (distribution
+ * builds of node link it dynamically). */
+static int find_libuv(struct probes *p, __u32 pid, char *path, size_t len,
+		      struct uv_offsets **out)
+{
+	const struct procmap_entry *e;
+	struct procmaps *maps;
+	size_t n;
+	int err;
+
+	snprintf(path, len, "/proc/%u/exe", pid);
+	err = find_uv_offsets(p, path, out);
+	if (err == -ENOENT || err == -ESRCH)
+		return -ESRCH;
+	if (!err && offset_of(*out, "uv_close"))
+		return 0;
+	if (procmaps__load_pid(pid, &maps))
+		return -ENOENT;
+	e = procmaps__entries(maps, &n);
+	err = -ENOENT;
+	for (size_t i = 0; i < n; i++) {
+		if (!e[i].exec || !e[i].path || !strstr(e[i].path, "/libuv"))
+			continue;
+		snprintf(path, len, "/proc/%u/root%s", pid, e[i].path);
+		if (!find_uv_offsets(p, path, out) && offset_of(*out, "uv_close")) {
+			err = 0;
+			break;
+		}
+	}
+	procmaps__free(maps);
+	return err;
+}
+
+static struct bpf_program *program_of(struct probes *p, enum hook hook)
+{
+	switch (hook) {
+	case HOOK_INIT: return p->handles->progs.handle_init;
+	case HOOK_CLOSE: return p->handles->progs.handle_close;
+	case HOOK_FS_OPEN: return p->handles->progs.fs_open_enter;
+	case HOOK_FS_WORK: return p->handles->progs.fs_work_enter;
+	}
+	return NULL;
+}
+
+int probes__attach_handles(struct probes *p, __u32 pid, char *status, size_t status_len)
+{
+	char path[PATH_MAX];
+	struct uv_offsets *o;
+	struct pid_links *l;
+	int err, failed = 0;
+
+	probes__detach_handles(p, pid);
+	err = find_libuv(p, pid, path, sizeof(path), &o);
+	if (err) {
+		snprintf(status, status_len, "%s",
+			 err == -ESRCH ? "skipped: process gone"
+				       : "skipped: no libuv in this program (not node?)");
+		return err == -ESRCH ? -ESRCH : -ENOENT;
+	}
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	for (size_t i = 0; i < N_UV_PROBES; i++) {
+		LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = uv_probes[i].uv_type);
+		struct bpf_link *link;
+
+		if (!o->off[i] || (uv_probes[i].unless && offset_of(o, uv_probes[i].unless)))
+			continue;
+		link = bpf_program__attach_uprobe_opts(program_of(p, uv_probes[i].hook), pid, path,
+						       o->off[i], &opts);
+		if (!link) {
+			failed++;
+			continue;
+		}
+		l->links[l->n++] = link;
+	}
+	hashmap__set(&p->pid_links, pid, l, NULL);
+	if (!l->n) {
+		snprintf(status, status_len, "failed: no uprobe could be attached to %s", path);
+		return -EPERM;
+	}
+	if (failed)
+		snprintf(status, status_len, "attached %d of %d uprobes", l->n, l->n + failed);
+	else if (!offset_of(o, "uv__fs_work"))
+		snprintf(status, status_len,
+			 "attached (no uv__fs_work symbol: async fs opens show the worker's stack)");
+	else
+		snprintf(status, status_len, "attached");
+	return 0;
+}
+
+void probes__detach_handles(struct probes *p, __u32 pid)
+{
+	struct pid_links *l = hashmap__remove(&p->pid_links, pid);
+
+	if (!l)
+		return;
+	for (int i = 0; i < l->n; i++)
+		bpf_link__destroy(l->links[i]);
+	free(l);
+}
+
+int probes__poll(struct probes *p, int timeout_ms)
+{
+	int n = ring_buffer__poll(p->rb, timeout_ms);
+
+	return n == -EINTR ? 0 : n;
+}
+
+void probes__counters(struct probes *p, __u64 *out, int n)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 *vals;
+
+	memset(out, 0, n * sizeof(*out));
+	if (ncpu <= 0)
+		return;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return;
+	for (__u32 k = 0; k < (__u32)n && k < LS_CNT_MAX; k++) {
+		if (bpf_map__lookup_elem(p->fds->maps.counters, &k, sizeof(k), vals,
+					 ncpu * sizeof(*vals), 0))
+			continue;
+		for (int c = 0; c < ncpu; c++)
+			out[k] += vals[c];
+	}
+	free(vals);
+}

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+#include "record_opts.h"
+
+static const char record_usage[] =
+	"Usage: leakscope record [options] (-p PID[,PID...] | [--] COMMAND [ARGS...])\n"
+	"\n"
+	"Trace fds and libuv handles of running processes, or of a command and the processes it\n"
+	"starts, and report those opened while tracing that are still open at the end.\n"
+	"\n"
+	"Options:\n"
+	"  -p, --pid PID[,PID]    processes to attach to\n"
+	"  -d, --duration SECS    stop after SECS seconds (default: Ctrl-C or the targets exit)\n"
+	"      --min-age SECS     count only what has been open this long at the end (default 1)\n"
+	"  -f, --format FMT       text (default) or json\n"
+	"  -o, --output FILE      write the report to FILE instead of stdout\n"
+	"      --buffer-mb N      ring buffer size in MiB, a power of two (default 16)\n"
+	"  -h, --help             this text\n"
+	"\n"
+	"Examples:\n"
+	"  sudo leakscope record -p 4242 -d 30\n"
+	"  sudo leakscope record -- node server.js\n"
+	"  sudo leakscope record -p 4242 --format json -o report.json\n";
+
+static int parse_seconds(const char *s, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(s, &end);
+	return errno || end == s || *end || *out < 0 ? -EINVAL : 0;
+}
+
+static int parse_pids(struct record_opts *o, char *list)
+{
+	for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
+		char *end;
+		long v;
+
+		errno = 0;
+		v = strtol(tok, &end, 10);
+		if (errno || end == tok || *end || v <= 0 || v > INT_MAX)
+			return -EINVAL;
+		if (o->npids == RECORD_MAX_PIDS)
+			return -E2BIG;
+		o->pids[o->npids++] = v;
+	}
+	return 0;
+}
+
+int record_opts__parse(struct record_opts *o, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "pid", required_argument, NULL, 'p' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "min-age", required_argument, NULL, 'm' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "buffer-mb", required_argument, NULL, 'b' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->min_age_s = 1;
+	o->buffer_mb = 16;
+	opterr = 0;
+	optind = 0; /* glibc: start afresh (tests parse several command lines) */
+	/* '+': stop at the command's first word, its options are its own */
+	while ((c = getopt_long(argc, argv, "+p:d:f:o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if (parse_pids(o, optarg)) {
+				p_err("invalid PID list '%s'", optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'd':
+			if (parse_seconds(optarg, &o->duration_s) || o->duration_s <= 0) {
+				p_err("invalid duration '%s': give a number of seconds above 0",
+				      optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'm':
+			if (parse_seconds(optarg, &o->min_age_s)) {
+				p_err("invalid --min-age '%s'", optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'f':
+			if (!strcmp(optarg, "text")) {
+				o->format = FORMAT_TEXT;
+			} else if (!strcmp(optarg, "json")) {
+				o->format = FORMAT_JSON;
+			} else {
+				p_err("unknown format '%s' (text or json)", optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'o':
+			o->output = optarg;
+			break;
+		case 'b': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (*end || !v || v > 1024 || (v & (v - 1))) {
+				p_err("invalid --buffer-mb '%s': a power of two, 1 to 1024", optarg);
+				return -EINVAL;
+			}
+			o->buffer_mb = v;
+			break;
+		}
+		case 'h':
+			fputs(record_usage, stdout);
+			return 1;
+		default:
+			p_err("unknown or incomplete option '%s' (try: leakscope record -h)",
+			      argv[optind - 1]);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc)
+		o->command = &argv[optind];
+	if (!o->npids && !o->command) {
+		p_err("nothing to trace: give -p PID or a command (try: leakscope record -h)");
+		return -EINVAL;
+	}
+	if (o->npids && o->command) {
+		p_err("give -p PID or a command, not both");
+		return -EINVAL;
+	}
+	return 0;
+}
+

@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "aggregate.h"
+#include "fdtype.h"
+#include "leakscope/events.h"
+#include "report.h"
+#include "symbolize.h"
+#include "tracker.h"
+
+static const char *const uv_type_names[LS_UV_TYPE_MAX] = {
+	[LS_UV_ASYNC] = "async",     [LS_UV_CHECK] = "check",	   [LS_UV_FS_EVENT] = "fs_event",
+	[LS_UV_FS_POLL] = "fs_poll", [LS_UV_HANDLE] = "handle",	   [LS_UV_IDLE] = "idle",
+	[LS_UV_NAMED_PIPE] = "pipe", [LS_UV_POLL] = "poll",	   [LS_UV_PREPARE] = "prepare",
+	[LS_UV_PROCESS] = "process", [LS_UV_STREAM] = "stream",	   [LS_UV_TCP] = "tcp",
+	[LS_UV_TIMER] = "timer",     [LS_UV_TTY] = "tty",	   [LS_UV_UDP] = "udp",
+	[LS_UV_SIGNAL] = "signal",
+};
+
+static char *xstrdup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static int name_frame(struct symbolizer *sym, __u32 pid, const struct stack_entry *st, __u32 i,
+		      struct report_frame *out)
+{
+	struct sym_frame f = {};
+	char buf[64];
+
+	out->addr = st->frames[i].ip;
+	out->kind = "native";
+	if (st->locs && sym && symbolizer__name(sym, pid, &st->locs[i], &f) == 0 && f.name) {
+		out->name = strdup(f.name);
+		out->module = xstrdup(f.module);
+		out->line = f.line;
+		out->column = f.column;
+		out->kind = f.kind == SYM_JS ? "js" : f.kind == SYM_KERNEL ? "kernel" : "native";
+		return out->name ? 0 : -ENOMEM;
+	}
+	if (st->locs && st->locs[i].kind == SYM_NATIVE && st->locs[i].module) {
+		snprintf(buf, sizeof(buf), "+0x%llx", (unsigned long long)st->locs[i].vaddr);
+		out->module = strdup(st->locs[i].module);
+		out->name = malloc(strlen(st->locs[i].module) + strlen(buf) + 1);
+		if (out->name)
+			sprintf(out->name, "%s%s", strrchr(st->locs[i].module, '/')
+					 ? strrchr(st->locs[i].module, '/') + 1 : st->locs[i].module, buf);
+	} else if (st->locs && st->locs[i].kind == SYM_JS) {
+		/* V8-generated code that no perf map names (node without --perf-basic-prof) */
+		snprintf(buf, sizeof(buf), "[JIT] 0x%llx", (unsigned long long)out->addr);
+		out->kind = "js";
+		out->name = strdup(buf);
+	} else {
+		snprintf(buf, sizeof(buf), "[unknown] 0x%llx", (unsigned long long)out->addr);
+		out->name = strdup(buf);
+	}
+	return out->name ? 0 : -ENOMEM;
+}
+
+static void free_frames(struct report_frame *frames, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		free(frames[k].name);
+		free(frames[k].module);
+	}
+	free(frames);
+}
+
+static int fill_leak(struct report_leak *l, const struct leak_group *g, struct tracker *t,
+		     struct symbolizer *sym, __u32 pid)
+{
+	const struct stack_entry *st = stack_table__get(tracker__stacks(t), g->stack_id);
+
+	l->kind = g->kind == LEAK_FD ? "fd" : "handle";
+	if (g->kind == LEAK_FD) {
+		l->type = fdtype__name(g->type);
+		l->family = g->type == FD_SOCKET ? fdtype__family_name(g->family) : NULL;
+	} else {
+		l->type = g->type < LS_UV_TYPE_MAX && uv_type_names[g->type] ? uv_type_names[g->type]
+									   : "handle";
+	}
+	l->count = g->count;
+	l->oldest_age_s = g->oldest_age_s;
+	l->rate_per_s = g->rate_per_s;
+	l->growing = g->growing;
+	if (!st || !st->nframes)
+		return 0;
+	l->frames = calloc(st->nframes, sizeof(*l->frames));
+	if (!l->frames)
+		return -ENOMEM;
+	for (__u32 i = 0; i < st->nframes; i++) {
+		int err = name_frame(sym, pid, st, i, &l->frames[i]);
+
+		l->nframes = i + 1;
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static bool same_frames(const struct report_leak *a, const struct report_leak *b)
+{
+	if (a->nframes != b->nframes || a->kind != b->kind || a->type != b->type ||
+	    a->family != b->family)
+		return false;
+	for (size_t i = 0; i < a->nframes; i++) {
+		const struct report_frame *x = &a->frames[i], *y = &b->frames[i];
+
+		/* JIT code moves as V8 tiers a function up: compare what it names, not where */
+		if (strcmp(x->name, y->name) || x->line != y->line ||
+		    (x->module && y->module ? strcmp(x->module, y->module) : x->module != y->module))
+			return false;
+		if (!strncmp(x->name, "[", 1) && x->addr != y->addr)
+			return false; /* unnamed frames only match at the same address */
+	}
+	return true;
+}
+
+/* Stacks that differ in raw addresses but name the same frames are one group for a reader. */
+static size_t merge_same_stacks(struct report_leak *leaks, struct leak_group *groups, size_t n,
+				const struct aggregate_opts *ao)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t j;
+
+		for (j = 0; j < kept; j++)
+			if (same_frames(&leaks[j], &leaks[i]))
+				break;
+		if (j == kept) {
+			leaks[kept] = leaks[i];
+			groups[kept++] = groups[i];
+			continue;
+		}
+		groups[j].count += groups[i].count;
+		if (groups[i].first_open_ts < groups[j].first_open_ts)
+			groups[j].first_open_ts = groups[i].first_open_ts;
+		if (groups[i].last_open_ts > groups[j].last_open_ts)
+			groups[j].last_open_ts = groups[i].last_open_ts;
+		free_frames(leaks[i].frames, leaks[i].nframes);
+	}
+	for (size_t i = 0; i < kept; i++) {
+		aggregate__rate(&groups[i], ao);
+		leaks[i].count = groups[i].count;
+		leaks[i].oldest_age_s = groups[i].oldest_age_s;
+		leaks[i].rate_per_s = groups[i].rate_per_s;
+		leaks[i].growing = groups[i].growing;
+	}
+	return kept;
+}
+
+static int cmp_leaks(const void *a, const void *b)
+{
+	const struct report_leak *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
+	return x->oldest_age_s < y->oldest_age_s ? 1 : x->oldest_age_s > y->oldest_age_s ? -1 : 0;
+}
+
+static int fill_process(struct report_process *rp, struct proc_state *p, struct tracker *t,
+			struct symbolizer *sym, const struct report_opts *o)
+{
+	struct aggregate_opts ao = {
+		.start_ns = o->start_ns,
+		.end_ns = p->exited && p->exit_ts < o->end_ns ? p->exit_ts : o->end_ns,
+		.min_age_ns = o->min_age_ns,
+	};
+	struct leak_group *groups = NULL;
+	size_t n = 0;
+	int err;
+
+	rp->pid = p->pid;
+	rp->parent_pid = p->parent_pid;
+	memcpy(rp->comm, p->comm, sizeof(rp->comm));
+	memcpy(rp->exe, p->exe, sizeof(rp->exe));
+	rp->exited = p->exited;
+	rp->exit_code = p->exit_code;
+	snprintf(rp->probe_fds, sizeof(rp->probe_fds), "%s", p->probe_fds[0] ? p->probe_fds : "attached");
+	snprintf(rp->probe_handles, sizeof(rp->probe_handles), "%s",
+		 p->probe_handles[0] ? p->probe_handles : "not attached");
+	rp->probe_gc = "not yet";
+	rp->preexisting_fds = p->preexisting_fds;
+	rp->preexisting_fds_closed = p->preexisting_fds_closed;
+	rp->preexisting_handles_closed = p->preexisting_handles_closed;
+	rp->open_fds = p->fds.len;
+	rp->open_handles = p->handles.len;
+	err = aggregate__groups(p, &ao, &groups, &n);
+	if (err)
+		return err;
+	rp->leaks = calloc(n ? n : 1, sizeof(*rp->leaks));
+	if (!rp->leaks) {
+		free(groups);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n && !err; i++) {
+		err = fill_leak(&rp->leaks[i], &groups[i], t, sym, p->pid);
+		rp->nleaks = i + 1;
+	}
+	if (!err) {
+		rp->nleaks = merge_same_stacks(rp->leaks, groups, n, &ao);
+		qsort(rp->leaks, rp->nleaks, sizeof(*rp->leaks), cmp_leaks);
+	}
+	free(groups);
+	return err;
+}
+
+int report__build(struct report *r, struct tracker *t, struct symbolizer *sym,
+		  const struct report_opts *o)
+{
+	size_t n = tracker__proc_count(t);
+	int err = 0;
+
+	memset(r, 0, sizeof(*r));
+	r->duration_s = o->duration_s;
+	r->min_age_s = o->min_age_ns / 1e9;
+	r->lost_events = o->counters[LS_CNT_LOST_EVENTS];
+	r->syscall_hits = o->counters[LS_CNT_SYSCALL_HITS];
+	r->uprobe_hits = o->counters[LS_CNT_UPROBE_HITS];
+	r->events = tracker__events(t);
+	r->bad_events = tracker__bad_events(t);
+	r->stacks = stack_table__count(tracker__stacks(t));
+	r->procs = calloc(n ? n : 1, sizeof(*r->procs));
+	if (!r->procs)
+		return -ENOMEM;
+	for (size_t i = 0; i < n && !err; i++) {
+		err = fill_process(&r->procs[i], tracker__proc_at(t, i), t, sym, o);
+		r->nprocs = i + 1;
+	}
+	return err;
+}
+
+void report__free(struct report *r)
+{
+	for (size_t i = 0; i < r->nprocs; i++) {
+		struct report_process *p = &r->procs[i];
+
+		for (size_t j = 0; j < p->nleaks; j++)
+			free_frames(p->leaks[j].frames, p->leaks[j].nframes);
+		free(p->leaks);
+	}
+	free(r->procs);
+	memset(r, 0, sizeof(*r));
+}

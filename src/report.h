@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The report, as every output format sees it: plain data, names already resolved.  Built once
+ * from the tracker and the symbolizer at the end of a recording (report.c); the writers in
+ * output/ only print it.
+ */
+#ifndef LEAKSCOPE_REPORT_H
+#define LEAKSCOPE_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <linux/types.h>
+
+struct tracker;
+struct symbolizer;
+
+struct report_frame {
+	char *name;   /* function, or "[JIT] 0x..." / "module+0x..." when unnamed */
+	char *module; /* binary or library path; script path or URL for JS; may be NULL */
+	__u32 line;   /* 0: unknown */
+	__u32 column;
+	const char *kind; /* "js", "native", "kernel" */
+	__u64 addr;
+};
+
+struct report_leak {
+	const char *kind; /* "fd", "handle" */
+	const char *type; /* "file", "socket", "tcp", ... */
+	const char *family; /* sockets: "inet", "unix", ...; else NULL */
+	__u32 count;
+	__u64 bytes;
+	double oldest_age_s;
+	double rate_per_s;
+	bool growing;
+	struct report_frame *frames; /* leaf first */
+	size_t nframes;
+};
+
+struct report_process {
+	__u32 pid;
+	__u32 parent_pid;
+	char comm[16];
+	char exe[256];
+	bool exited;
+	int exit_code;
+	char probe_fds[160];
+	char probe_handles[160];
+	const char *probe_gc;
+	__u64 preexisting_fds, preexisting_fds_closed, preexisting_handles_closed;
+	__u64 open_fds, open_handles; /* everything open at the end, of any age */
+	struct report_leak *leaks;
+	size_t nleaks;
+};
+
+struct report {
+	double duration_s;
+	double min_age_s;
+	__u64 lost_events;
+	__u64 events;
+	__u64 bad_events;
+	__u64 syscall_hits;
+	__u64 uprobe_hits;
+	__u64 stacks;
+	struct report_process *procs;
+	size_t nprocs;
+};
+
+struct report_opts {
+	__u64 start_ns, end_ns, min_age_ns;
+	double duration_s;
+	__u64 counters[8]; /* enum ls_counter, summed over CPUs */
+};
+
+int report__build(struct report *r, struct tracker *t, struct symbolizer *sym,
+		  const struct report_opts *o);
+void report__free(struct report *r);
+
+/* output/json.c, output/text.c: 0 or -errno (EIO when the stream failed) */
+int output__json(FILE *f, const struct report *r);
+int output__text(FILE *f, const struct report *r);
+
+#endif

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Distinct user stacks, interned: a leak group refers to a stack by id, and a stack is located
+ * (module + offset, while its process lives) and named (at report time) once, not per event. */
+#ifndef LEAKSCOPE_STACKS_H
+#define LEAKSCOPE_STACKS_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+#include "leakscope/events.h"
+
+struct sym_location;
+
+struct stack_entry {
+	__u32 id;
+	__u32 pid;
+	__u32 nframes;
+	__u32 flags; /* LS_STACK_* */
+	__u64 hash;
+	struct ls_frame *frames;
+	struct sym_location *locs; /* one per frame once located (malloc'd by the locator), or NULL */
+	struct stack_entry *next_same_hash;
+};
+
+struct stack_table;
+
+struct stack_table *stack_table__new(void);
+void stack_table__free(struct stack_table *t);
+/* Returns the id of the stack (new or known); *is_new says which.  0 or -errno. */
+int stack_table__intern(struct stack_table *t, __u32 pid, const struct ls_frame *frames,
+			__u32 nframes, __u32 flags, __u32 *id, bool *is_new);
+struct stack_entry *stack_table__get(const struct stack_table *t, __u32 id);
+__u32 stack_table__count(const struct stack_table *t);
+
+#endif

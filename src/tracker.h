@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Pairs opens with closes: which fds and libuv handles of each traced process are open right
+ * now, who opened them (stack id) and when.  Fed raw events (the bytes BPF sent, the same that a
+ * recording stores), so live and offline runs take one path.  Knows nothing of libbpf.
+ */
+#ifndef LEAKSCOPE_TRACKER_H
+#define LEAKSCOPE_TRACKER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+#include "hashmap.h"
+#include "stacks.h"
+
+enum leak_kind {
+	LEAK_FD = 1,
+	LEAK_HANDLE = 2,
+};
+
+/* One fd or handle that is open. */
+struct open_item {
+	__u64 open_ts;
+	__u32 stack_id;
+	__u16 kind;   /* enum leak_kind */
+	__u16 type;   /* enum fd_type or enum ls_uv_type */
+	__u16 family; /* sockets */
+	__u16 syscall;
+};
+
+#define PROBE_STATUS_LEN 160
+
+struct proc_state {
+	__u32 pid;
+	__u32 parent_pid; /* a traced process that forked it, or 0 */
+	char comm[16];
+	char exe[256];
+	bool exited;
+	bool execed; /* its image changed during the recording */
+	int exit_code;
+	__u64 exit_ts;
+	struct hashmap fds;	       /* fd -> struct open_item */
+	struct hashmap handles;	       /* uv_handle_t* -> struct open_item */
+	struct hashmap fs_requests;    /* uv_fs_t* -> stack id (as a pointer-sized number) */
+	struct hashmap pending_closes; /* fd -> close ts + 1, a close with no open seen yet */
+	__u64 preexisting_fds;	       /* open when tracing began */
+	__u64 preexisting_fds_closed;  /* closes of fds opened before tracing began */
+	__u64 preexisting_handles_closed;
+	char probe_fds[PROBE_STATUS_LEN];
+	char probe_handles[PROBE_STATUS_LEN];
+};
+
+struct tracker;
+
+/* Called once per new distinct stack, while its process most likely still lives. */
+typedef void (*tracker_stack_cb)(void *ctx, struct stack_entry *stack);
+
+struct tracker *tracker__new(tracker_stack_cb on_new_stack, void *ctx);
+void tracker__free(struct tracker *t);
+
+/* One event as BPF sent it.  0, or -EINVAL for a malformed one (counted, skipped). */
+int tracker__on_event(struct tracker *t, const void *data, size_t size);
+
+struct proc_state *tracker__proc(struct tracker *t, __u32 pid, bool create);
+/* Walks processes in the order they were first seen. */
+struct proc_state *tracker__proc_at(const struct tracker *t, size_t i);
+size_t tracker__proc_count(const struct tracker *t);
+struct stack_table *tracker__stacks(const struct tracker *t);
+__u64 tracker__events(const struct tracker *t);
+__u64 tracker__bad_events(const struct tracker *t);
+
+#endif

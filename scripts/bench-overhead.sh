@@ -142,8 +142,15 @@ now_ms() {
 	echo $(($(date +%s%N) / 1000000))
 }
 
+# One tab-separated line of results.tsv.
+row() {
+	local IFS=$'\t'
+	echo "$*"
+}
+
 results="$work/results.tsv"
-printf 'load\tmode\tround\trps\tp99_ms\trequests\terrors\tattach_ms\tattach_wall_ms\trss_kb\tcpu_s\tuprobe_hits\tsyscall_hits\tevents\tlost\ttool_exit\n' >"$results"
+row load mode round rps p99_ms requests errors attach_ms attach_wall_ms rss_kb cpu_s \
+	uprobe_hits syscall_hits events lost tool_exit >"$results"
 
 # traced_run LOAD ROUND: one wrk run with the tool attached; appends a line to $results
 traced_run() {
@@ -157,7 +164,7 @@ traced_run() {
 	time_pid=$!
 	for _ in $(seq $((ATTACH_TIMEOUT * 100))); do
 		[ -z "$tool_pid" ] && tool_pid=$(pgrep -P "$time_pid" || true)
-		attached=$(grep -m1 -E '^leakscope: attached to [0-9]+ process\(es\) in [0-9.]+ ms$' \
+		attached=$(grep -m1 -E '^leakscope: attached to [0-9]+ process(es|\(es\))? in [0-9.]+ ms' \
 			"$work/tool.$tag.err" || true)
 		[ -n "$attached" ] && break
 		kill -0 "$time_pid" 2>/dev/null || break
@@ -165,7 +172,7 @@ traced_run() {
 	done
 	if [ -n "$attached" ]; then
 		attach_wall=$(($(now_ms) - t0))
-		attach_ms=$(sed -E 's/.* in ([0-9.]+) ms$/\1/' <<<"$attached")
+		attach_ms=$(sed -E 's/.* in ([0-9.]+) ms.*/\1/' <<<"$attached")
 	elif kill -0 "$time_pid" 2>/dev/null; then
 		echo "  (no attached line after ${ATTACH_TIMEOUT}s; measuring anyway)" >&2
 	else
@@ -184,8 +191,8 @@ traced_run() {
 	wait "$time_pid" || true
 	time_pid=""
 	tool_pid=""
-	printf '%s\ttraced\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$load" "$round" \
-		$(parse_wrk "$work/wrk.traced.$tag") "$attach_ms" "$attach_wall" \
+	# shellcheck disable=SC2046 # the parse_* outputs are space-separated fields
+	row "$load" traced "$round" $(parse_wrk "$work/wrk.traced.$tag") "$attach_ms" "$attach_wall" \
 		$(parse_time "$work/time.$tag" | cut -d' ' -f1,2) \
 		$(parse_report "$work/report.$tag.json") \
 		"$(parse_time "$work/time.$tag" | cut -d' ' -f3)" >>"$results"
@@ -197,8 +204,9 @@ traced_run() {
 untraced_run() {
 	local load=$1 round=$2
 	run_wrk "$load" "$SECS" "$work/wrk.untraced.$load.$round"
-	printf '%s\tuntraced\t%s\t%s\t%s\t%s\t%s\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\n' \
-		"$load" "$round" $(parse_wrk "$work/wrk.untraced.$load.$round") >>"$results"
+	# shellcheck disable=SC2046
+	row "$load" untraced "$round" $(parse_wrk "$work/wrk.untraced.$load.$round") \
+		n/a n/a n/a n/a n/a n/a n/a n/a n/a >>"$results"
 }
 
 echo "bench-overhead: server pid $server_pid on CPU $SERVER_CPU ($url), wrk on CPU $WRK_CPU," \

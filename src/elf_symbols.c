@@ -97,7 +97,8 @@ static int load_segments(Elf *elf, struct elf_symbols *s)
 			return -ENOEXEC;
 		if (ph.p_type != PT_LOAD || !ph.p_filesz)
 			continue;
-		s->segs[s->nr_segs++] = (struct elf_segment){ ph.p_vaddr, ph.p_offset, ph.p_filesz };
+		s->segs[s->nr_segs++] =
+			(struct elf_segment){ ph.p_vaddr, ph.p_offset, ph.p_filesz };
 	}
 	s->stripped = true;
 	while ((scn = elf_nextscn(elf, scn)))
@@ -109,10 +110,11 @@ static int load_segments(Elf *elf, struct elf_symbols *s)
 static int cmp_sym(const void *a, const void *b)
 {
 	const struct elf_sym *x = a, *y = b;
+	__u32 xo = x->order & ~ORDER_SIZE0, yo = y->order & ~ORDER_SIZE0;
 
 	if (x->start != y->start)
 		return x->start < y->start ? -1 : 1;
-	return (x->order & ~ORDER_SIZE0) < (y->order & ~ORDER_SIZE0) ? -1 : 1;
+	return (xo > yo) - (xo < yo);
 }
 
 static bool is_wanted(const GElf_Sym *sym)
@@ -157,7 +159,8 @@ static int for_each_sym(Elf *elf, sym_fn fn, void *ctx)
 		Elf_Data *data;
 		size_t i, n;
 
-		if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM))
+		if (!gelf_getshdr(scn, &sh) ||
+		    (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM))
 			continue;
 		data = elf_getdata(scn, NULL);
 		if (!data || !sh.sh_entsize || !gelf_getshdr(elf_getscn(elf, sh.sh_link), &str) ||
@@ -169,7 +172,8 @@ static int for_each_sym(Elf *elf, sym_fn fn, void *ctx)
 		if (err)
 			return err;
 		for (i = 0; i < n; i++) {
-			if (!gelf_getsym(data, i, &sym) || !is_wanted(&sym) || sym.st_name >= str.sh_size)
+			if (!gelf_getsym(data, i, &sym) || !is_wanted(&sym) ||
+			    sym.st_name >= str.sh_size)
 				continue;
 			err = fn(ctx, &sym, image + str.sh_offset + sym.st_name, str.sh_offset);
 			if (err)
@@ -214,7 +218,7 @@ static int collect_sym(void *arg, const GElf_Sym *sym, const char *name, size_t 
 /* Sorted, one entry per address (the best-ranked alias), sizes of 0 extended to the next one. */
 static void finish_syms(struct elf_symbols *s)
 {
-	struct elf_sym *v = s->syms;
+	struct elf_sym *v = s->syms, *shrunk;
 	size_t i, j = 0;
 
 	qsort(v, s->nr_syms, sizeof(*v), cmp_sym);
@@ -235,6 +239,10 @@ static void finish_syms(struct elf_symbols *s)
 	for (i = 0; i + 1 < j; i++)
 		if ((v[i].order & ORDER_SIZE0) && v[i + 1].start < v[i].end)
 			v[i].end = v[i + 1].start;
+	/* .symtab repeats most of .dynsym: half of node's entries were duplicates */
+	shrunk = realloc(v, (j ? j : 1) * sizeof(*v));
+	if (shrunk)
+		s->syms = shrunk;
 }
 
 static int load_symbols(Elf *elf, struct elf_symbols *s)
@@ -377,13 +385,32 @@ bool elf_symbols__is_stripped(const struct elf_symbols *syms)
 	return syms->stripped;
 }
 
+static int file_offset_of_vaddr(const struct elf_symbols *syms, __u64 vaddr, __u64 *file_offset)
+{
+	size_t i;
+
+	for (i = 0; i < syms->nr_segs; i++) {
+		const struct elf_segment *g = &syms->segs[i];
+
+		if (vaddr >= g->vaddr && vaddr - g->vaddr < g->filesz) {
+			*file_offset = vaddr - g->vaddr + g->offset;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 struct find_ctx {
 	const char *const *names;
 	int n;
-	__u64 first_chars[256 / 64];
+	__u64 first_chars[256 / 64]; /* a set of the names' first bytes */
 	__u64 *vaddrs;
 	__u32 *ranks;
+	bool any; /* a function symbol at all: else the file is stripped */
 };
+
+#define FIRST_CHAR_BIT(ch) (1ULL << ((unsigned char)(ch) % 64))
+#define FIRST_CHAR_WORD(c, ch) ((c)->first_chars[(unsigned char)(ch) / 64])
 
 static int find_sym(void *arg, const GElf_Sym *sym, const char *name, size_t strs_off)
 {
@@ -391,9 +418,11 @@ static int find_sym(void *arg, const GElf_Sym *sym, const char *name, size_t str
 	int i;
 
 	(void)strs_off;
+	if (sym)
+		c->any = true;
 	/* most names are _Z...: skip them without a strcmp per wanted name */
 	if (!sym || GELF_ST_TYPE(sym->st_info) != STT_FUNC ||
-	    !(c->first_chars[(unsigned char)*name / 64] & (1ULL << ((unsigned char)*name % 64))))
+	    !(FIRST_CHAR_WORD(c, *name) & FIRST_CHAR_BIT(*name)))
 		return 0;
 	for (i = 0; i < c->n; i++) {
 		/* a LOCAL function of the same name in another object file loses to the global */
@@ -425,26 +454,19 @@ int elf_symbols__find_offsets(const char *path, const char *const *names, int n,
 		goto free_ctx;
 	for (i = 0; i < n; i++) {
 		c.ranks[i] = 3;
-		c.first_chars[(unsigned char)names[i][0] / 64] |= 1ULL << ((unsigned char)names[i][0] % 64);
+		FIRST_CHAR_WORD(&c, names[i][0]) |= FIRST_CHAR_BIT(names[i][0]);
 	}
 	err = load_segments(f.elf, &segs);
 	if (!err)
 		err = for_each_sym(f.elf, find_sym, &c);
+	if (!err && !c.any)
+		err = -ENODATA;
 	if (err)
 		goto free_ctx;
 	for (i = 0; i < n; i++) {
-		size_t j;
-
 		file_offsets[i] = 0;
-		for (j = 0; c.vaddrs[i] && j < segs.nr_segs; j++) {
-			const struct elf_segment *g = &segs.segs[j];
-
-			if (c.vaddrs[i] >= g->vaddr && c.vaddrs[i] - g->vaddr < g->filesz) {
-				file_offsets[i] = c.vaddrs[i] - g->vaddr + g->offset;
-				found++;
-				break;
-			}
-		}
+		if (c.vaddrs[i] && !file_offset_of_vaddr(&segs, c.vaddrs[i], &file_offsets[i]))
+			found++;
 	}
 	err = found;
 

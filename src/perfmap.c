@@ -113,12 +113,12 @@ static char *find_script(char *s)
 }
 
 /*
- * Names as V8 writes them (node 20 / V8 11.3, src/logging/log.cc, CodeEventLogger):
+ * Names as V8 writes them (checked on node 20.20 / V8 11.3, src/logging/log.cc, CodeEventLogger):
  *   "JS:" tier name " " script ":" line ":" column   tier: ~ ignition, ^ sparkplug, + maglev,
  *   "Eval:" ... likewise                                    * turbofan
  *   "Builtin:" name, "BytecodeHandler:" name, "RegExp:" source, ...
- * Older V8 (node <= 16) wrote "LazyCompile:", "Function:" and "Script:", sometimes with only a
- * line number.
+ * Older V8 releases wrote "LazyCompile:", "Function:" and "Script:", some with only a line
+ * number.  Addresses are hex without 0x; V8 ends every line with '\n'.
  */
 static const struct {
 	const char *prefix;

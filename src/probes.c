@@ -248,6 +248,7 @@ static int find_libuv(struct probes *p, __u32 pid, char *path, size_t len,
 {
 	const struct procmap_entry *e;
 	struct procmaps *maps;
+	bool stripped;
 	size_t n;
 	int err;
 
@@ -257,6 +258,7 @@ static int find_libuv(struct probes *p, __u32 pid, char *path, size_t len,
 		return -ESRCH;
 	if (!err && offset_of(*out, "uv_close"))
 		return 0;
+	stripped = err == -ENODATA;
 	if (procmaps__load_pid(pid, &maps))
 		return -ENOENT;
 	e = procmaps__entries(maps, &n);
@@ -271,7 +273,7 @@ static int find_libuv(struct probes *p, __u32 pid, char *path, size_t len,
 		}
 	}
 	procmaps__free(maps);
-	return err;
+	return err == -ENOENT && stripped ? -ENODATA : err;
 }
 
 static struct bpf_program *program_of(struct probes *p, enum hook hook)
@@ -296,8 +298,10 @@ int probes__attach_handles(struct probes *p, __u32 pid, char *status, size_t sta
 	err = find_libuv(p, pid, path, sizeof(path), &o);
 	if (err) {
 		snprintf(status, status_len, "%s",
-			 err == -ESRCH ? "skipped: process gone"
-				       : "skipped: no libuv in this program (not node?)");
+			 err == -ESRCH	   ? "skipped: process gone"
+			 : err == -ENODATA ? "skipped: the program is stripped (no symbol table), "
+					     "libuv cannot be found"
+					   : "skipped: no libuv in this program (not node?)");
 		return err == -ESRCH ? -ESRCH : -ENOENT;
 	}
 	l = calloc(1, sizeof(*l));

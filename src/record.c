@@ -111,8 +111,9 @@ static void announce(struct record *r)
 	if (r->announced)
 		return;
 	r->announced = true;
-	p_info("attached to %zu process%s in %.0f ms; %s", n, n == 1 ? "" : "es", ms_since(&r->t0),
-	       r->o.duration_s ? "recording" : "recording until Ctrl-C or the targets exit");
+	/* one fixed line: scripts and the benchmark parse it */
+	p_info("attached to %zu process(es) in %.0f ms", n, ms_since(&r->t0));
+	p_info("%s", r->o.duration_s ? "recording" : "recording until Ctrl-C or the targets exit");
 }
 
 /* Locate each frame of a new stack now, while the process still has its mappings. */
@@ -366,6 +367,11 @@ int do_record(int argc, char **argv)
 		p_err("tracing needs root (or CAP_BPF, CAP_PERFMON and CAP_SYS_PTRACE): "
 		      "run it with sudo");
 		return EXIT_NO_PRIVILEGE;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		p_err("this kernel has no BTF (/sys/kernel/btf/vmlinux): leakscope needs a kernel "
+		      "built with CONFIG_DEBUG_INFO_BTF=y");
+		return EXIT_FAILURE_OTHER;
 	}
 	for (int i = 0; i < r.o.npids; i++) {
 		if (kill(r.o.pids[i], 0) && errno == ESRCH) {

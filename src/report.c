@@ -100,22 +100,38 @@ static int fill_leak(struct report_leak *l, const struct leak_group *g, struct t
 	return 0;
 }
 
+/* V8 builtins between JS frames change as a function tiers up (an interpreted `new` goes
+ * through Builtins_ConstructHandler, baseline code does not): not part of a stack's identity. */
+static bool is_tier_frame(const struct report_frame *f)
+{
+	return !strncmp(f->name, "Builtins_", 9);
+}
+
+static bool same_frame(const struct report_frame *x, const struct report_frame *y)
+{
+	/* JIT code moves as V8 tiers a function up: compare what it names, not where */
+	if (strcmp(x->name, y->name) || x->line != y->line ||
+	    (x->module && y->module ? strcmp(x->module, y->module) : x->module != y->module))
+		return false;
+	return x->name[0] != '[' || x->addr == y->addr; /* unnamed: only the same address */
+}
+
 static bool same_frames(const struct report_leak *a, const struct report_leak *b)
 {
-	if (a->nframes != b->nframes || a->kind != b->kind || a->type != b->type ||
-	    a->family != b->family)
-		return false;
-	for (size_t i = 0; i < a->nframes; i++) {
-		const struct report_frame *x = &a->frames[i], *y = &b->frames[i];
+	size_t i = 0, j = 0;
 
-		/* JIT code moves as V8 tiers a function up: compare what it names, not where */
-		if (strcmp(x->name, y->name) || x->line != y->line ||
-		    (x->module && y->module ? strcmp(x->module, y->module) : x->module != y->module))
+	if (a->kind != b->kind || a->type != b->type || a->family != b->family)
+		return false;
+	for (;;) {
+		while (i < a->nframes && is_tier_frame(&a->frames[i]))
+			i++;
+		while (j < b->nframes && is_tier_frame(&b->frames[j]))
+			j++;
+		if (i == a->nframes || j == b->nframes)
+			return i == a->nframes && j == b->nframes;
+		if (!same_frame(&a->frames[i++], &b->frames[j++]))
 			return false;
-		if (!strncmp(x->name, "[", 1) && x->addr != y->addr)
-			return false; /* unnamed frames only match at the same address */
 	}
-	return true;
 }
 
 /* Stacks that differ in raw addresses but name the same frames are one group for a reader. */

@@ -18,13 +18,15 @@ enum sym_frame_kind {
 
 struct sym_location {
 	const char *module;	/* SYM_NATIVE: path of the file or "[vdso]"; else NULL */
-	__u64 vaddr;		/* SYM_NATIVE: ELF virtual address in module; else the address */
+	__u64 vaddr;		/* SYM_NATIVE: ELF virtual address in module (the file offset if
+				 * module is unreadable); else the address */
 	enum sym_frame_kind kind;
 };
 
 struct sym_frame {
 	const char *name;	/* demangled function name, or NULL: print module+0xoffset */
-	const char *module;	/* SYM_NATIVE: module path; SYM_JS: script path or URL */
+	const char *module;	/* SYM_NATIVE: module path (NULL for V8 builtins and stubs named by
+				 * the perf map); SYM_JS: script path or URL, NULL for eval */
 	__u64 offset;		/* into the function, or into the module when name is NULL */
 	__u32 line, column;	/* SYM_JS: 1-based, 0 if unknown */
 	enum sym_frame_kind kind;

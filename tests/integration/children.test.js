@@ -19,5 +19,5 @@ test('children__killed_and_reaped__no_leak', async () => {
 	const r = await L.recordPid('heal-children.js', { duration: 8 });
 	L.assertValidReport(r);
 	assert.equal(r.result.reaped, 10, 'the twin did not reap its 10 children');
-	L.assertHealthy(r, { frame: 'spawnWorker' });
+	L.assertHealthy(r, { kind: 'handle', type: 'process', frame: 'spawnWorker' });
 });

@@ -31,5 +31,5 @@ test('sockets__both_ends_destroyed__no_leak', async () => {
 	const r = await L.recordCommand('heal-sockets.js');
 	L.assertValidReport(r);
 	assert.equal(r.result.closed, 60, 'the twin did not close its 60 sockets');
-	L.assertHealthy(r, { frame: 'openConnection' });
+	L.assertHealthy(r, { kind: 'handle', type: 'tcp', frame: 'openConnection' });
 });

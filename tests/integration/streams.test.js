@@ -19,7 +19,7 @@ test('streams__destroyed__no_leak', async () => {
 	const r = await L.recordCommand('heal-streams.js');
 	L.assertValidReport(r);
 	assert.equal(r.result.closed, 40, 'the twin did not run its 40 streams');
-	L.assertHealthy(r, { frame: 'processFile' });
+	L.assertHealthy(r, { kind: 'fd', type: 'file', frame: 'processFile' });
 });
 
 // fs.createReadStream(path) opens from a process.nextTick callback (ReadStream._construct), so

@@ -20,5 +20,5 @@ test('watchers__closed__no_leak', async () => {
 	const r = await L.recordCommand('heal-watchers.js');
 	L.assertValidReport(r);
 	assert.equal(r.result.closed, 25, 'the twin did not close its 25 watchers');
-	L.assertHealthy(r, { frame: 'watchConfig' });
+	L.assertHealthy(r, { kind: 'handle', type: 'fs_event', frame: 'watchConfig' });
 });

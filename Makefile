@@ -69,8 +69,10 @@ $(OUT)/tests/%: tests/unit/%.c $(OUT)/libleakscope.a | $(OUT)/tests
 $(OUT)/bpf $(OUT)/obj/output $(OUT)/tests:
 	$(Q)mkdir -p $@
 
+# every driver runs, then the target fails if any did
 unit: $(UNIT_BINS)
-	$(Q)set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+	$(Q)failed=""; for t in $(UNIT_BINS); do echo "== $$t"; $$t || failed="$$failed $$t"; done; \
+	if [ -n "$$failed" ]; then echo "unit tests failed:$$failed"; exit 1; fi
 
 integration: $(OUT)/leakscope
 	$(Q)bash tests/integration/run.sh

@@ -20,8 +20,9 @@ struct inflight {
 	__u32 pad;
 };
 
+/* LRU: a thread killed inside a blocking accept() never reaches sys_exit */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u32);
 	__type(value, struct inflight);
@@ -136,7 +137,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	struct ls_fd_open_event *e;
 	struct inflight *v;
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	__u64 *req;
+	__u64 *req, fs_req;
 	int fds[2] = { -1, -1 };
 	__u32 nr;
 
@@ -144,6 +145,13 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	if (!v)
 		return 0;
 	nr = v->nr;
+	/* the worker's request ends with its first open, failed or not */
+	req = bpf_map_lookup_elem(&worker_req, &tid);
+	fs_req = req ? *req : 0;
+	if (req && (nr == LS_NR_open || nr == LS_NR_openat || nr == LS_NR_openat2))
+		bpf_map_delete_elem(&worker_req, &tid);
+	else
+		fs_req = 0;
 	if (ret < 0)
 		goto out;
 	if (nr == LS_NR_close) {
@@ -178,13 +186,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	describe_fd(e, fds[0]);
 	/* An open run by a libuv worker for an async fs request: userspace attributes it to the
 	 * stack that issued the request (see handles.bpf.c, fs_work_enter). */
-	e->fs_req = 0;
-	req = bpf_map_lookup_elem(&worker_req, &tid);
-	if (req) {
-		if (nr == LS_NR_open || nr == LS_NR_openat || nr == LS_NR_openat2)
-			e->fs_req = *req;
-		bpf_map_delete_elem(&worker_req, &tid);
-	}
+	e->fs_req = fs_req;
 	walk_user_stack(&e->stack, regs->ip, regs->sp, regs->bp, 0);
 	emit_with_stack(e, offsetof(struct ls_fd_open_event, stack), &e->stack);
 out:
@@ -231,7 +233,10 @@ int BPF_PROG(sched_process_exec, struct task_struct *task, pid_t old_pid, struct
 	e->max_fds = BPF_CORE_READ(fdt, max_fds);
 	open_fds = BPF_CORE_READ(fdt, open_fds);
 	__builtin_memset(e->open_fds, 0, sizeof(e->open_fds));
-	bpf_probe_read_kernel(e->open_fds, e->max_fds >= 512 ? sizeof(e->open_fds) : 8, open_fds);
+	/* the bitmap has max_fds bits (a multiple of 64): read no more than it holds */
+	bpf_probe_read_kernel(e->open_fds,
+			      e->max_fds >= 512 ? sizeof(e->open_fds) : ((e->max_fds / 8) & 63),
+			      open_fds);
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	e->stopped = 0;
 	/* Stop the new image before its first instruction so userspace can attach uprobes to it;

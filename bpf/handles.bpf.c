@@ -72,5 +72,7 @@ int BPF_KPROBE(fs_work_enter, void *w)
 		return 0;
 	if (fs_type == LS_UV_FS_OPEN)
 		bpf_map_update_elem(&worker_req, &tid, &req, BPF_ANY);
+	else
+		bpf_map_delete_elem(&worker_req, &tid); /* never credit a stale request */
 	return 0;
 }

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +35,8 @@ static int parse_seconds(const char *s, double *out)
 
 	errno = 0;
 	*out = strtod(s, &end);
-	return errno || end == s || *end || *out < 0 ? -EINVAL : 0;
+	/* strtod takes "nan" and "inf"; a day-long bound also keeps seconds*1e9 inside a u64 */
+	return errno || end == s || *end || !isfinite(*out) || *out < 0 || *out > 1e9 ? -EINVAL : 0;
 }
 
 static int parse_pids(struct record_opts *o, char *list)

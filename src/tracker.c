@@ -309,6 +309,10 @@ int tracker__on_event(struct tracker *t, const void *data, size_t size)
 		t->bad_events++;
 		return -EINVAL;
 	}
+	if (h->type < LS_EV_FD_OPEN || h->type > LS_EV_FORK) {
+		t->bad_events++;
+		return -EINVAL;
+	}
 	p = tracker__proc(t, h->pid, true);
 	if (!p)
 		return -ENOMEM;

@@ -6,15 +6,26 @@
 /* Stacks of node run 30-50 frames deep; the leak is nearly always in the first ones. */
 #define TEXT_MAX_FRAMES 16
 
+/* Names come from the traced program: no control character reaches the terminal. */
+static void print_safe(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
+}
+
 static void print_frame(FILE *f, size_t i, const struct report_frame *fr)
 {
-	fprintf(f, "      #%-2zu %s", i, fr->name);
-	if (fr->module && fr->line)
-		fprintf(f, " (%s:%u%s", fr->module, fr->line, fr->column ? "" : ")");
-	else if (fr->module)
-		fprintf(f, " (%s)", fr->module);
-	if (fr->module && fr->line && fr->column)
-		fprintf(f, ":%u)", fr->column);
+	fprintf(f, "      #%-2zu ", i);
+	print_safe(f, fr->name);
+	if (fr->module) {
+		fputs(" (", f);
+		print_safe(f, fr->module);
+		if (fr->line)
+			fprintf(f, ":%u", fr->line);
+		if (fr->line && fr->column)
+			fprintf(f, ":%u", fr->column);
+		fputc(')', f);
+	}
 	fputc('\n', f);
 }
 

@@ -45,7 +45,9 @@ static void fdtype__classify__creating_syscall__type_of_syscall(void **state)
 
 static void fdtype__classify__dup_by_mode__type_of_inode(void **state)
 {
-	static const __u32 dups[] = { LS_NR_dup, LS_NR_dup2, LS_NR_dup3, LS_NR_fcntl, LS_NR_openat };
+	static const __u32 dups[] = {
+		LS_NR_dup, LS_NR_dup2, LS_NR_dup3, LS_NR_fcntl, LS_NR_openat,
+	};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(dups) / sizeof(dups[0]); i++) {

@@ -4,9 +4,9 @@
 # scripts/bench-server.js (pinned to CPU SERVER_CPU) while wrk (pinned to CPU WRK_CPU) loads it
 # over 127.0.0.1, for two loads: keep-alive, and `Connection: close` (one accept, socket and
 # close per request: the fd probes' worst case).  Each load gets a warm-up, then ROUNDS rounds
-# of (untraced run, traced run), interleaved so drift hits both alike.  A traced run starts the
-# tool, waits for its "leakscope: attached to N process(es) in X ms" line, runs wrk, then stops
-# the tool with SIGINT.
+# of an untraced and a traced run, interleaved (and alternating which goes first) so drift
+# hits both alike.  A traced run starts the tool, waits for its "leakscope: attached to N
+# process(es) in X ms" line, runs wrk, then stops the tool with SIGINT.
 #
 # Printed per load: median requests/s and p99 latency, untraced and traced; their ratios
 # (traced/untraced, median over rounds of each round's ratio); attach time as the tool reports
@@ -14,7 +14,7 @@
 # syscall hits and events per request (the report's "stats", over the whole recording, divided
 # by wrk's request count); lost events.  "n/a" when the tool did not say.
 #
-# Environment: ROUNDS (3), SECS (5) per run, WARMUP (3) seconds, CONNS (16) wrk connections,
+# Environment: ROUNDS (3), SECS (5) per run, WARMUP (5) seconds, CONNS (16) wrk connections,
 # SERVER_CPU (0), WRK_CPU (1), TOOL_CPUS (empty: unpinned; e.g. 1), NODE_FLAGS (the flags
 # that name JS frames), LEAKSCOPE (build/leakscope), ATTACH_TIMEOUT (20) seconds,
 # KEEP=DIR to keep raw outputs.  Needs root, 2 CPUs, wrk, node, taskset, /usr/bin/time.
@@ -23,7 +23,7 @@ cd "$(dirname "$0")/.."
 
 ROUNDS=${ROUNDS:-3}
 SECS=${SECS:-5}
-WARMUP=${WARMUP:-3}
+WARMUP=${WARMUP:-5}
 CONNS=${CONNS:-16}
 SERVER_CPU=${SERVER_CPU:-0}
 WRK_CPU=${WRK_CPU:-1}
@@ -50,6 +50,7 @@ done
 
 work=$(mktemp -d /tmp/leakscope-bench.XXXXXX)
 server_pid=""
+node_pid=""
 wrk_pid=""
 time_pid=""
 tool_pid=""
@@ -64,7 +65,10 @@ cleanup() {
 	fi
 	[ -n "$time_pid" ] && wait "$time_pid" 2>/dev/null
 	[ -n "$wrk_pid" ] && kill -TERM "$wrk_pid" 2>/dev/null && wait "$wrk_pid" 2>/dev/null
+	[ -n "$node_pid" ] && kill -TERM "$node_pid" 2>/dev/null
 	[ -n "$server_pid" ] && kill -TERM "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+	# --perf-basic-prof's map, never removed by node
+	[ -n "$node_pid" ] && rm -f "/tmp/perf-$node_pid.map"
 	if [ -n "$KEEP" ]; then
 		mkdir -p "$KEEP" && cp -r "$work"/. "$KEEP"/ && echo "raw outputs kept in $KEEP"
 	fi
@@ -73,9 +77,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# In $work: node --perf-basic-prof leaves isolate-*-v8.log files in its working directory.
 # shellcheck disable=SC2086 # NODE_FLAGS is a list of flags
-taskset -c "$SERVER_CPU" node $NODE_FLAGS scripts/bench-server.js >"$work/server.out" \
-	2>"$work/server.err" &
+(cd "$work" && exec taskset -c "$SERVER_CPU" node $NODE_FLAGS "$OLDPWD/scripts/bench-server.js") \
+	>"$work/server.out" 2>"$work/server.err" &
 server_pid=$!
 for _ in $(seq 100); do
 	grep -q '"ready"' "$work/server.out" 2>/dev/null && break
@@ -84,6 +89,11 @@ for _ in $(seq 100); do
 done
 port=$(sed -n 's/.*"port":\([0-9]*\).*/\1/p' "$work/server.out")
 [ -n "$port" ] || die "server not ready after 10 s"
+# The pid to trace is the one node reports: $! is the launcher's, which a wrapper may not exec.
+node_pid=$(sed -n 's/.*"pid":\([0-9]*\).*/\1/p' "$work/server.out")
+if [ "$node_pid" != "$server_pid" ]; then
+	echo "bench-overhead: note: server pid $node_pid (launcher $server_pid)" >&2
+fi
 url="http://127.0.0.1:$port/"
 
 # run_wrk LOAD SECONDS OUTFILE
@@ -159,7 +169,7 @@ traced_run() {
 	[ -n "$TOOL_CPUS" ] && pin=(taskset -c "$TOOL_CPUS")
 	local t0 attached="" attach_ms="n/a" attach_wall="n/a"
 	t0=$(now_ms)
-	"${pin[@]}" /usr/bin/time -v -o "$work/time.$tag" "$LEAKSCOPE" record -p "$server_pid" \
+	"${pin[@]}" /usr/bin/time -v -o "$work/time.$tag" "$LEAKSCOPE" record -p "$node_pid" \
 		--format json -o "$work/report.$tag.json" 2>"$work/tool.$tag.err" >/dev/null &
 	time_pid=$!
 	for _ in $(seq $((ATTACH_TIMEOUT * 100))); do
@@ -196,8 +206,8 @@ traced_run() {
 		$(parse_time "$work/time.$tag" | cut -d' ' -f1,2) \
 		$(parse_report "$work/report.$tag.json") \
 		"$(parse_time "$work/time.$tag" | cut -d' ' -f3)" >>"$results"
-	if [ -s "$work/tool.$tag.err" ] && grep -qv '^leakscope: attached' "$work/tool.$tag.err"; then
-		echo "  leakscope stderr ($tag): $(grep -v '^leakscope: attached' "$work/tool.$tag.err" | head -3)" >&2
+	if [ -s "$work/tool.$tag.err" ] && grep -qvE "^leakscope: (attached|recording until)" "$work/tool.$tag.err"; then
+		echo "  leakscope stderr ($tag): $(grep -vE "^leakscope: (attached|recording until)" "$work/tool.$tag.err" | head -3)" >&2
 	fi
 }
 
@@ -209,22 +219,26 @@ untraced_run() {
 		n/a n/a n/a n/a n/a n/a n/a n/a n/a >>"$results"
 }
 
-echo "bench-overhead: server pid $server_pid on CPU $SERVER_CPU ($url), wrk on CPU $WRK_CPU," \
+echo "bench-overhead: server pid $node_pid on CPU $SERVER_CPU ($url), wrk on CPU $WRK_CPU," \
      "tool on ${TOOL_CPUS:-any CPU}; $ROUNDS rounds x ${SECS}s per mode, ${WARMUP}s warm-up," \
      "$CONNS connections"
 for load in keepalive close; do
 	echo "== $load: warm-up ${WARMUP}s"
 	run_wrk "$load" "$WARMUP" "$work/wrk.warmup.$load"
 	for round in $(seq "$ROUNDS"); do
-		echo "== $load: round $round/$ROUNDS untraced"
-		untraced_run "$load" "$round"
-		echo "== $load: round $round/$ROUNDS traced"
-		traced_run "$load" "$round"
+		# Odd rounds run untraced first, even rounds traced first, so neither mode always
+		# follows the warm-up or the other mode's tail.
+		order="untraced traced"
+		[ $((round % 2)) -eq 0 ] && order="traced untraced"
+		for mode in $order; do
+			echo "== $load: round $round/$ROUNDS $mode"
+			"${mode}_run" "$load" "$round"
+		done
 	done
 done
 
-# Summary: medians over rounds.  Ratios are per round (traced vs the untraced run just before
-# it), then the median of those.
+# Summary: medians over rounds.  Ratios are per round (traced vs the untraced run of the same
+# round), then the median of those.
 node -e '
 const rows = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map((l) => l.split("\t"));
 const head = rows.shift();

@@ -4,6 +4,7 @@
 'use strict';
 const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
+const path = require('node:path');
 const { test } = require('node:test');
 const L = require('./lib');
 
@@ -115,7 +116,12 @@ test('cli__min_age_above_run_time__leaks_not_counted', async () => {
 test('cli__text_format_to_stdout__names_the_leak', async () => {
 	const args = ['record', '--', process.execPath, ...L.NODE_FLAGS,
 		      L.scriptPath('leak-watchers.js')];
-	const r = await L.run(L.LEAKSCOPE, args, { timeoutMs: 60000 });
+	const scratch = L.tmpReportPath('text');
+	const r = await L.run(L.LEAKSCOPE, args, { timeoutMs: 60000, cwd: path.dirname(scratch) });
+	L.readReport(scratch); // removes the scratch directory
+	const res = L.scriptResult(r.stdout);
+	if (res)
+		L.removePerfMaps([res.pid]);
 	assert.equal(r.code, 0, `exit ${r.code}\n${r.stderr}`);
 	const text = r.stdout.split('\n').filter((l) => !l.startsWith('{"pid"')).join('\n');
 	assert.match(text, /watchConfig/, `text report:\n${text}`);

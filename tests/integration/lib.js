@@ -28,9 +28,20 @@ function scriptPath(name) {
 	return path.join(ROOT, 'tests', 'scripts', name);
 }
 
+// A report path in a fresh scratch directory; the traced node runs there too, because node
+// with --perf-basic-prof leaves isolate-*-v8.log files in its working directory.
+// readReport() removes the directory.
 function tmpReportPath(tag) {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakscope-it-'));
 	return path.join(dir, `${tag}.json`);
+}
+
+// --perf-basic-prof writes /tmp/perf-PID.map and never removes it; leakscope reads it, so remove
+// it only once leakscope is done.
+function removePerfMaps(pids) {
+	for (const pid of pids)
+		if (Number.isInteger(pid))
+			fs.rmSync(`/tmp/perf-${pid}.map`, { force: true });
 }
 
 function lines(text) {
@@ -79,8 +90,10 @@ function scriptResult(stdout) {
 }
 
 function readReport(file) {
-	if (!fs.existsSync(file))
+	if (!fs.existsSync(file)) {
+		fs.rmSync(path.dirname(file), { recursive: true, force: true });
 		return { report: null, reportText: null };
+	}
 	const reportText = fs.readFileSync(file, 'utf8');
 	if (process.env.LEAKSCOPE_KEEP) {
 		fs.mkdirSync(process.env.LEAKSCOPE_KEEP, { recursive: true });
@@ -93,6 +106,8 @@ function readReport(file) {
 	} catch {
 		// left null: assertValidReport says so, with the text
 	}
+	if (report && Array.isArray(report.processes))
+		removePerfMaps(report.processes.map((p) => p.pid));
 	return { report, reportText };
 }
 
@@ -101,10 +116,12 @@ async function recordCommand(script, { scriptArgs = [], recordArgs = [], timeout
 	const out = tmpReportPath(path.basename(script, '.js'));
 	const args = ['record', '--format', 'json', '-o', out, ...recordArgs, '--', process.execPath,
 		      ...NODE_FLAGS, scriptPath(script), ...scriptArgs];
-	const r = await run(LEAKSCOPE, args, { timeoutMs });
+	const r = await run(LEAKSCOPE, args, { timeoutMs, cwd: path.dirname(out) });
 	const { report, reportText } = readReport(out);
-	return { ...r, cmdline: [LEAKSCOPE, ...args].join(' '), report, reportText,
-		 result: scriptResult(r.stdout) };
+	const result = scriptResult(r.stdout);
+	if (result)
+		removePerfMaps([result.pid]);
+	return { ...r, cmdline: [LEAKSCOPE, ...args].join(' '), report, reportText, result };
 }
 
 function waitForLine(stream, re, timeoutMs) {
@@ -150,8 +167,9 @@ function waitForExit(child, timeoutMs) {
 // `attachedLine` (null when leakscope never printed it; the script then starts after
 // attachWaitMs anyway, so the leak assertions still run).
 async function recordPid(script, { duration = 8, recordArgs = [], attachWaitMs = 10000 } = {}) {
+	const out = tmpReportPath(path.basename(script, '.js'));
 	const node = spawn(process.execPath, [...NODE_FLAGS, scriptPath(script), '--wait'],
-			   { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+			   { cwd: path.dirname(out), stdio: ['pipe', 'pipe', 'inherit'] });
 	let nodeOut = '';
 	node.stdout.setEncoding('utf8');
 	node.stdout.on('data', (d) => (nodeOut += d));
@@ -160,7 +178,6 @@ async function recordPid(script, { duration = 8, recordArgs = [], attachWaitMs =
 		const ready = await waitForLine(node.stdout, /"ready"/, 10000);
 		assert.ok(ready, `${script} printed no ready line`);
 		const pid = JSON.parse(ready).pid;
-		const out = tmpReportPath(path.basename(script, '.js'));
 		const args = ['record', '-p', String(pid), '-d', String(duration), '--format', 'json',
 			      '-o', out, ...recordArgs];
 		const t0 = process.hrtime.bigint();
@@ -185,6 +202,8 @@ async function recordPid(script, { duration = 8, recordArgs = [], attachWaitMs =
 			tool.kill('SIGKILL');
 		node.kill('SIGTERM');
 		await waitForExit(node, 10000);
+		removePerfMaps([node.pid]);
+		fs.rmSync(path.dirname(out), { recursive: true, force: true });
 	}
 }
 
@@ -321,7 +340,7 @@ function isRoot() {
 
 module.exports = {
 	ROOT, LEAKSCOPE, NODE_FLAGS, SCHEMA, ATTACHED_RE,
-	run, lines, scriptPath, tmpReportPath, readReport, scriptResult, recordCommand, recordPid,
+	run, lines, scriptPath, tmpReportPath, removePerfMaps, readReport, scriptResult, recordCommand, recordPid,
 	waitForLine, waitForExit, describeLeaks, describeRun, assertValidReport, processOf, hasFrame,
 	groupsOf, sumCount, assertNear, functionLines, assertLeak, assertHealthy, isRoot,
 };

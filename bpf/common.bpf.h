@@ -55,6 +55,25 @@ struct {
 	__type(value, __u64);
 } worker_req SEC(".maps");
 
+/* Wake the reader only once this much is queued: a wakeup per event (an IPI in a VM) cost a
+ * traced HTTP server more than the probes themselves.  Userspace also drains the buffer on
+ * its poll timeout, so nothing waits longer than that.  Set by userspace before load. */
+const volatile __u64 wakeup_bytes = 1 << 18;
+
+static __always_inline __u64 wakeup_flag(void)
+{
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+									       : BPF_RB_NO_WAKEUP;
+}
+
+/* Per process, the stream handles whose fd is not known yet: see struct ls_handle_fd_event. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct ls_pending_set);
+} stream_pending SEC(".maps");
+
 static __always_inline void count(__u32 which)
 {
 	__u64 *v = bpf_map_lookup_elem(&counters, &which);
@@ -152,14 +171,14 @@ static __always_inline void emit_with_stack(void *e, __u32 stack_offset, struct 
 	if (size > sizeof(union ls_any_event))
 		size = sizeof(union ls_any_event);
 	((struct ls_event_header *)e)->size = size;
-	if (bpf_ringbuf_output(&events, e, size, 0))
+	if (bpf_ringbuf_output(&events, e, size, wakeup_flag()))
 		count(LS_CNT_LOST_EVENTS);
 }
 
 static __always_inline void emit(void *e, __u32 size)
 {
 	((struct ls_event_header *)e)->size = size;
-	if (bpf_ringbuf_output(&events, e, size, 0))
+	if (bpf_ringbuf_output(&events, e, size, wakeup_flag()))
 		count(LS_CNT_LOST_EVENTS);
 }
 

@@ -31,16 +31,46 @@ static __always_inline int emit_handle(struct pt_regs *ctx, __u16 type, __u64 ha
 	return 0;
 }
 
+/* Remember a new stream handle until its fd shows (fds.bpf.c, sweep_pending).  cmpxchg: a
+ * worker_threads Worker has its own loop on its own thread, in the same process. */
+static __always_inline void add_pending(__u64 handle)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct ls_pending_set *set = bpf_map_lookup_elem(&stream_pending, &tgid);
+
+	if (!set) {
+		struct ls_pending_set empty = {};
+
+		bpf_map_update_elem(&stream_pending, &tgid, &empty, BPF_NOEXIST);
+		set = bpf_map_lookup_elem(&stream_pending, &tgid);
+		if (!set)
+			return;
+	}
+	for (int i = 0; i < LS_PENDING_SLOTS; i++) {
+		if (set->handle[i] == 0 &&
+		    __sync_val_compare_and_swap(&set->handle[i], 0, handle) == 0) {
+			__sync_fetch_and_add(&set->used, 1);
+			return;
+		}
+	}
+	count(LS_CNT_PENDING_OVERFLOW);
+}
+
 /* uv_<type>_init(loop, handle, ...) and uv_spawn(loop, process, options): the handle is the
  * second argument; the attach cookie is its enum uv_handle_type. */
 SEC("uprobe")
 int BPF_KPROBE(handle_init, void *loop, void *handle)
 {
-	return emit_handle(ctx, LS_EV_HANDLE_INIT, (__u64)handle, bpf_get_attach_cookie(ctx),
-			   LS_HP_INIT, 1);
+	__u32 type = bpf_get_attach_cookie(ctx);
+
+	if (type == LS_UV_TCP || type == LS_UV_NAMED_PIPE || type == LS_UV_TTY)
+		add_pending((__u64)handle);
+	return emit_handle(ctx, LS_EV_HANDLE_INIT, (__u64)handle, type, LS_HP_INIT, 1);
 }
 
-/* uv_close(handle, cb): from here the handle is closing and can never be used again. */
+/* uv_close(handle, cb), or the per-type uv__<type>_close(handle) it calls when those have
+ * symbols (then stream types are left to their fds): the handle is closing and can never be
+ * used again. */
 SEC("uprobe")
 int BPF_KPROBE(handle_close, void *handle)
 {

@@ -83,7 +83,7 @@ int do_check(int argc, char **argv)
 			snprintf(detail, sizeof(detail), "%s: %s", why, strerror(-err));
 		else
 			snprintf(detail, sizeof(detail),
-				 "loaded and attached (tp_btf sys_enter/sys_exit, sched)");
+				 "loaded and attached (tp_btf sys_exit, sched_process_*)");
 		result(!err, "BPF programs", detail);
 		probes__close(p);
 	} else {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +19,8 @@
 
 enum hook {
 	HOOK_INIT,
-	HOOK_CLOSE,
+	HOOK_CLOSE,	 /* uv_close: every type */
+	HOOK_TYPE_CLOSE, /* uv__<type>_close: one type, not streams */
 	HOOK_FS_OPEN,
 	HOOK_FS_WORK,
 };
@@ -52,6 +54,20 @@ static const struct uv_probe {
 	{ "uv_fs_event_init", HOOK_INIT, LS_UV_FS_EVENT, NULL },
 	{ "uv_fs_poll_init", HOOK_INIT, LS_UV_FS_POLL, NULL },
 	{ "uv_spawn", HOOK_INIT, LS_UV_PROCESS, NULL },
+	/* Release: the per-type close functions uv_close dispatches to (libuv src/unix/core.c),
+	 * all but the stream ones, which are released through their fds (events.h,
+	 * struct ls_handle_fd_event); uv_close itself when any of them has no symbol. */
+	{ "uv__timer_close", HOOK_TYPE_CLOSE, 0, NULL },
+	{ "uv__fs_event_close", HOOK_TYPE_CLOSE, 0, NULL },
+	{ "uv__process_close", HOOK_TYPE_CLOSE, 0, NULL },
+	{ "uv__signal_close", HOOK_TYPE_CLOSE, 0, NULL },
+	{ "uv__async_close", HOOK_TYPE_CLOSE, 0, NULL },
+	{ "uv__idle_close", HOOK_TYPE_CLOSE, 0, NULL },
+	{ "uv__check_close", HOOK_TYPE_CLOSE, 0, NULL },
+	{ "uv__prepare_close", HOOK_TYPE_CLOSE, 0, NULL },
+	{ "uv__fs_poll_close", HOOK_TYPE_CLOSE, 0, NULL },
+	{ "uv__udp_close", HOOK_TYPE_CLOSE, 0, NULL },
+	{ "uv__poll_close", HOOK_TYPE_CLOSE, 0, NULL },
 	{ "uv_close", HOOK_CLOSE, 0, NULL },
 	{ "uv_fs_open", HOOK_FS_OPEN, 0, NULL },
 	{ "uv__fs_work", HOOK_FS_WORK, 0, NULL },
@@ -122,6 +138,8 @@ int probes__open(const struct probes_opts *o, struct probes **out, const char **
 		goto fail;
 	}
 	bpf_map__set_max_entries(p->fds->maps.events, o->ringbuf_bytes);
+	/* an eighth full: the reader wakes well before the buffer could overflow */
+	p->fds->rodata->wakeup_bytes = o->ringbuf_bytes / 8;
 	err = fds_bpf__load(p->fds);
 	if (err) {
 		*why = "cannot load the fd probes into the kernel";
@@ -133,11 +151,13 @@ int probes__open(const struct probes_opts *o, struct probes **out, const char **
 		*why = "cannot open the libuv probes";
 		goto fail;
 	}
+	p->handles->rodata->wakeup_bytes = o->ringbuf_bytes / 8;
 	/* one ring buffer, one target set, one worker map for all families */
 	err = share_map(p->handles->maps.events, p->fds->maps.events);
 	err = err ?: share_map(p->handles->maps.targets, p->fds->maps.targets);
 	err = err ?: share_map(p->handles->maps.counters, p->fds->maps.counters);
 	err = err ?: share_map(p->handles->maps.worker_req, p->fds->maps.worker_req);
+	err = err ?: share_map(p->handles->maps.stream_pending, p->fds->maps.stream_pending);
 	err = err ?: handles_bpf__load(p->handles);
 	if (err) {
 		*why = "cannot load the libuv probes into the kernel";
@@ -276,11 +296,22 @@ static int find_libuv(struct probes *p, __u32 pid, char *path, size_t len,
 	return err == -ENOENT && stripped ? -ENODATA : err;
 }
 
+/* uv_close dispatches to one close function per type; probing those (but the streams') saves
+ * a uprobe per connection.  All or nothing: a missing one would leave its type never closed. */
+static bool has_per_type_close(const struct uv_offsets *o)
+{
+	for (size_t i = 0; i < N_UV_PROBES; i++)
+		if (uv_probes[i].hook == HOOK_TYPE_CLOSE && !o->off[i])
+			return false;
+	return true;
+}
+
 static struct bpf_program *program_of(struct probes *p, enum hook hook)
 {
 	switch (hook) {
 	case HOOK_INIT: return p->handles->progs.handle_init;
-	case HOOK_CLOSE: return p->handles->progs.handle_close;
+	case HOOK_CLOSE:
+	case HOOK_TYPE_CLOSE: return p->handles->progs.handle_close;
 	case HOOK_FS_OPEN: return p->handles->progs.fs_open_enter;
 	case HOOK_FS_WORK: return p->handles->progs.fs_work_enter;
 	}
@@ -293,6 +324,7 @@ int probes__attach_handles(struct probes *p, __u32 pid, char *status, size_t sta
 	struct uv_offsets *o;
 	struct pid_links *l;
 	int err, failed = 0;
+	bool per_type;
 
 	probes__detach_handles(p, pid);
 	err = find_libuv(p, pid, path, sizeof(path), &o);
@@ -307,11 +339,15 @@ int probes__attach_handles(struct probes *p, __u32 pid, char *status, size_t sta
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return -ENOMEM;
+	per_type = has_per_type_close(o);
 	for (size_t i = 0; i < N_UV_PROBES; i++) {
 		LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = uv_probes[i].uv_type);
 		struct bpf_link *link;
 
 		if (!o->off[i] || (uv_probes[i].unless && offset_of(o, uv_probes[i].unless)))
+			continue;
+		if ((uv_probes[i].hook == HOOK_TYPE_CLOSE && !per_type) ||
+		    (uv_probes[i].hook == HOOK_CLOSE && per_type))
 			continue;
 		link = bpf_program__attach_uprobe_opts(program_of(p, uv_probes[i].hook), pid, path,
 						       o->off[i], &opts);
@@ -349,9 +385,15 @@ void probes__detach_handles(struct probes *p, __u32 pid)
 
 int probes__poll(struct probes *p, int timeout_ms)
 {
-	int n = ring_buffer__poll(p->rb, timeout_ms);
+	int n = ring_buffer__poll(p->rb, timeout_ms), c;
 
-	return n == -EINTR ? 0 : n;
+	if (n == -EINTR)
+		n = 0;
+	if (n < 0)
+		return n;
+	/* events queued without a wakeup (see wakeup_bytes in bpf/common.bpf.h) */
+	c = ring_buffer__consume(p->rb);
+	return c < 0 ? c : n + c;
 }
 
 void probes__counters(struct probes *p, __u64 *out, int n)

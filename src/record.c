@@ -101,6 +101,10 @@ static __u64 count_open_fds(__u32 pid)
 
 static void attach_handles(struct record *r, struct proc_state *p)
 {
+	if (!(r->o.probes & PROBE_HANDLES)) {
+		snprintf(p->probe_handles, sizeof(p->probe_handles), "off (--probes)");
+		return;
+	}
 	probes__attach_handles(r->probes, p->pid, p->probe_handles, sizeof(p->probe_handles));
 }
 

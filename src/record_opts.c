@@ -22,6 +22,7 @@ static const char record_usage[] =
 	"  -f, --format FMT       text (default) or json\n"
 	"  -o, --output FILE      write the report to FILE instead of stdout\n"
 	"      --buffer-mb N      ring buffer size in MiB, a power of two (default 16)\n"
+	"      --probes LIST      probe families: fds,handles (default both; fds always on)\n"
 	"  -h, --help             this text\n"
 	"\n"
 	"Examples:\n"
@@ -56,6 +57,22 @@ static int parse_pids(struct record_opts *o, char *list)
 	return 0;
 }
 
+/* "fds,handles": the families to attach; fds cannot be turned off (they carry the process
+ * lifecycle every other family needs). */
+static int parse_probes(struct record_opts *o, char *list)
+{
+	o->probes = PROBE_FDS;
+	for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
+		if (!strcmp(tok, "fds"))
+			o->probes |= PROBE_FDS;
+		else if (!strcmp(tok, "handles"))
+			o->probes |= PROBE_HANDLES;
+		else
+			return -EINVAL;
+	}
+	return 0;
+}
+
 int record_opts__parse(struct record_opts *o, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -65,6 +82,7 @@ int record_opts__parse(struct record_opts *o, int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "buffer-mb", required_argument, NULL, 'b' },
+		{ "probes", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -73,6 +91,7 @@ int record_opts__parse(struct record_opts *o, int argc, char **argv)
 	memset(o, 0, sizeof(*o));
 	o->min_age_s = 1;
 	o->buffer_mb = 16;
+	o->probes = PROBE_DEFAULT;
 	opterr = 0;
 	optind = 0; /* glibc: start afresh (tests parse several command lines) */
 	/* '+': stop at the command's first word, its options are its own */
@@ -121,6 +140,12 @@ int record_opts__parse(struct record_opts *o, int argc, char **argv)
 			o->buffer_mb = v;
 			break;
 		}
+		case 'P':
+			if (parse_probes(o, optarg)) {
+				p_err("invalid --probes '%s': a list of fds, handles", optarg);
+				return -EINVAL;
+			}
+			break;
 		case 'h':
 			fputs(record_usage, stdout);
 			return 1;

@@ -9,6 +9,11 @@
 
 enum format { FORMAT_TEXT, FORMAT_JSON };
 
+/* Probe families (--probes): fds are syscall tracepoints, handles are libuv uprobes. */
+#define PROBE_FDS (1U << 0)
+#define PROBE_HANDLES (1U << 1)
+#define PROBE_DEFAULT (PROBE_FDS | PROBE_HANDLES)
+
 struct record_opts {
 	__u32 pids[RECORD_MAX_PIDS];
 	int npids;
@@ -17,6 +22,7 @@ struct record_opts {
 	enum format format;
 	const char *output; /* NULL: stdout */
 	__u32 buffer_mb;
+	__u32 probes; /* PROBE_* families to attach */
 	char **command; /* NULL-terminated, inside argv; NULL: none */
 };
 

@@ -58,6 +58,7 @@ void tracker__free(struct tracker *t)
 		free_items(&p->handles, true);
 		free_items(&p->fs_requests, false);
 		free_items(&p->pending_closes, false);
+		free_items(&p->handle_fds, false);
 		free(p);
 	}
 	free(t->order);
@@ -152,10 +153,20 @@ static int track(struct hashmap *map, __u64 key, const struct open_item *item)
 	return 0;
 }
 
+/* A stream handle's fd closed: so did the handle (struct ls_handle_fd_event). */
+static void release_fd_handle(struct proc_state *p, __u64 fd)
+{
+	void *h = hashmap__remove(&p->handle_fds, fd);
+
+	if (h)
+		free(hashmap__remove(&p->handles, (uintptr_t)h));
+}
+
 static void close_fd(struct proc_state *p, __s32 fd, __u64 ts)
 {
 	void *item = hashmap__remove(&p->fds, (__u64)fd);
 
+	release_fd_handle(p, (__u64)fd);
 	if (item) {
 		free(item);
 		return;
@@ -242,6 +253,15 @@ again:
 			goto again;
 		}
 	}
+	it = 0;
+again_handles:
+	while (hashmap__next(&p->handle_fds, &it, &fd, &v)) {
+		if ((__s64)fd >= e->fd && (__s64)fd <= e->last_fd) {
+			release_fd_handle(p, fd);
+			it = 0;
+			goto again_handles;
+		}
+	}
 }
 
 static int on_handle(struct tracker *t, struct proc_state *p, const struct ls_handle_event *e,
@@ -291,6 +311,7 @@ static void on_exec(struct proc_state *p, const struct ls_exec_event *e)
 	free_items(&p->fs_requests, false);
 	free_items(&p->fds, true);
 	free_items(&p->pending_closes, false);
+	free_items(&p->handle_fds, false);
 	for (int i = 0; i < LS_EXEC_FD_WORDS; i++)
 		open += __builtin_popcountll(e->open_fds[i]);
 	p->preexisting_fds = open;
@@ -309,7 +330,7 @@ int tracker__on_event(struct tracker *t, const void *data, size_t size)
 		t->bad_events++;
 		return -EINVAL;
 	}
-	if (h->type < LS_EV_FD_OPEN || h->type > LS_EV_FORK) {
+	if (h->type < LS_EV_FD_OPEN || h->type > LS_EV_HANDLE_FD) {
 		t->bad_events++;
 		return -EINVAL;
 	}
@@ -355,6 +376,19 @@ int tracker__on_event(struct tracker *t, const void *data, size_t size)
 		p->exit_ts = h->ts_ns;
 		p->exit_code = ((const struct ls_proc_event *)data)->exit_code;
 		break;
+	case LS_EV_HANDLE_FD: {
+		const struct ls_handle_fd_event *e = data;
+
+		if (size < sizeof(*e) || e->fd < 0 || !e->handle) {
+			err = -EINVAL;
+			break;
+		}
+		/* only a handle we saw born can be released through its fd */
+		if (hashmap__get(&p->handles, e->handle))
+			err = hashmap__set(&p->handle_fds, (__u64)e->fd,
+					   (void *)(uintptr_t)e->handle, NULL);
+		break;
+	}
 	case LS_EV_FORK: {
 		const struct ls_proc_event *e = data;
 		struct proc_state *c;

@@ -43,6 +43,7 @@ struct proc_state {
 	struct hashmap handles;	       /* uv_handle_t* -> struct open_item */
 	struct hashmap fs_requests;    /* uv_fs_t* -> stack id (as a pointer-sized number) */
 	struct hashmap pending_closes; /* fd -> close ts + 1, a close with no open seen yet */
+	struct hashmap handle_fds;     /* fd -> the stream handle that owns it */
 	__u64 preexisting_fds;	       /* open when tracing began */
 	__u64 preexisting_fds_closed;  /* closes of fds opened before tracing began */
 	__u64 preexisting_handles_closed;

@@ -32,6 +32,7 @@ enum ls_event_type {
 	LS_EV_EXEC = 7,		/* struct ls_exec_event */
 	LS_EV_EXIT = 8,		/* struct ls_proc_event: last thread of a process exited */
 	LS_EV_FORK = 9,		/* struct ls_proc_event: a traced process forked `child_pid` */
+	LS_EV_HANDLE_FD = 10,	/* struct ls_handle_fd_event: a stream handle owns this fd */
 };
 
 /* One frame of a user stack.  `slot` is the word at fp-16 of the frame that this return
@@ -111,6 +112,7 @@ enum ls_uv_type {
 #define LS_UV_FS_TYPE_OFFSET 64	     /* offsetof(uv_fs_t, fs_type) */
 #define LS_UV_FS_WORK_REQ_OFFSET 336 /* offsetof(uv_fs_t, work_req) */
 #define LS_UV_FS_OPEN 1		     /* UV_FS_OPEN in enum uv_fs_type */
+#define LS_UV_STREAM_FD_OFFSET 184   /* offsetof(uv_tcp_t / uv_pipe_t / uv_tty_t, io_watcher.fd) */
 
 struct ls_handle_event {
 	struct ls_event_header h;
@@ -118,6 +120,29 @@ struct ls_handle_event {
 	__u32 uv_type; /* enum ls_uv_type, or LS_UV_FS_OPEN for a request */
 	__u32 probe;   /* which hook fired: enum ls_handle_probe */
 	struct ls_stack stack;
+};
+
+/*
+ * Stream handles (tcp, pipe, tty) are released through their fd, not a uprobe: uv_close of a
+ * stream closes its fd synchronously (libuv src/unix/stream.c, uv__stream_close), and a
+ * uprobe per connection costs ~6 us.  BPF reads the handle's io_watcher.fd at the process's
+ * next traced syscall and sends this pairing; the fd's close then releases the handle.
+ */
+struct ls_handle_fd_event {
+	struct ls_event_header h;
+	__u64 handle;
+	__s32 fd;
+	__u32 uv_type;
+};
+
+/* Stream handles of one process still waiting to learn their fd (map stream_pending).  A
+ * burst of more than LS_PENDING_SLOTS inits before any of them has a socket overflows it:
+ * counted (LS_CNT_PENDING_OVERFLOW) and reported, those handles are then never released. */
+#define LS_PENDING_SLOTS 32
+struct ls_pending_set {
+	__u64 handle[LS_PENDING_SLOTS];
+	__u32 used;
+	__u32 pad;
 };
 
 enum ls_handle_probe {
@@ -146,6 +171,7 @@ enum ls_counter {
 	LS_CNT_SYSCALL_HITS = 1, /* traced syscalls of target processes */
 	LS_CNT_UPROBE_HITS = 2,	 /* uprobe hits in target processes */
 	LS_CNT_STACK_ERRORS = 3, /* stack walks that faulted before the first frame */
+	LS_CNT_PENDING_OVERFLOW = 4, /* stream handles that could not wait for their fd */
 	LS_CNT_MAX = 8,
 };
 

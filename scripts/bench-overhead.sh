@@ -16,7 +16,8 @@
 #
 # Environment: ROUNDS (3), SECS (5) per run, WARMUP (5) seconds, CONNS (16) wrk connections,
 # SERVER_CPU (0), WRK_CPU (1), TOOL_CPUS (empty: unpinned; e.g. 1), NODE_FLAGS (the flags
-# that name JS frames), LEAKSCOPE (build/leakscope), ATTACH_TIMEOUT (20) seconds,
+# that name JS frames), LEAKSCOPE (build/leakscope), TOOL_ARGS (more record options, e.g.
+# "--probes fds"), ATTACH_TIMEOUT (20) seconds,
 # KEEP=DIR to keep raw outputs.  Needs root, 2 CPUs, wrk, node, taskset, /usr/bin/time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,6 +33,7 @@ NODE_FLAGS=${NODE_FLAGS:---perf-basic-prof --interpreted-frames-native-stack}
 LEAKSCOPE=${LEAKSCOPE:-build/leakscope}
 ATTACH_TIMEOUT=${ATTACH_TIMEOUT:-20}
 KEEP=${KEEP:-}
+TOOL_ARGS=${TOOL_ARGS:-}
 
 die() {
 	echo "bench-overhead: $*" >&2
@@ -169,7 +171,8 @@ traced_run() {
 	[ -n "$TOOL_CPUS" ] && pin=(taskset -c "$TOOL_CPUS")
 	local t0 attached="" attach_ms="n/a" attach_wall="n/a"
 	t0=$(now_ms)
-	"${pin[@]}" /usr/bin/time -v -o "$work/time.$tag" "$LEAKSCOPE" record -p "$node_pid" \
+	# shellcheck disable=SC2086 # TOOL_ARGS is a list of options
+	"${pin[@]}" /usr/bin/time -v -o "$work/time.$tag" "$LEAKSCOPE" record -p "$node_pid" $TOOL_ARGS \
 		--format json -o "$work/report.$tag.json" 2>"$work/tool.$tag.err" >/dev/null &
 	time_pid=$!
 	for _ in $(seq $((ATTACH_TIMEOUT * 100))); do

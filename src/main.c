@@ -20,25 +20,29 @@ static const char usage[] =
 	"  sudo leakscope record -p 4242 --format json -o report.json\n"
 	"  leakscope check\n";
 
+static void vprint(const char *fmt, va_list ap)
+{
+	fputs("leakscope: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void p_err(const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	fputs("leakscope: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vprint(fmt, ap);
 	va_end(ap);
 }
 
+/* Same channel as errors (stdout carries the report), kept apart for a future --quiet. */
 void p_info(const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	fputs("leakscope: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vprint(fmt, ap);
 	va_end(ap);
 }
 

@@ -236,6 +236,7 @@ int report__build(struct report *r, struct tracker *t, struct symbolizer *sym,
 	r->lost_events = o->counters[LS_CNT_LOST_EVENTS];
 	r->syscall_hits = o->counters[LS_CNT_SYSCALL_HITS];
 	r->uprobe_hits = o->counters[LS_CNT_UPROBE_HITS];
+	r->unpaired_stream_handles = o->counters[LS_CNT_PENDING_OVERFLOW];
 	r->events = tracker__events(t);
 	r->bad_events = tracker__bad_events(t);
 	r->stacks = stack_table__count(tracker__stacks(t));

@@ -61,6 +61,7 @@ struct report {
 	__u64 bad_events;
 	__u64 syscall_hits;
 	__u64 uprobe_hits;
+	__u64 unpaired_stream_handles; /* overflowed the pending set: never released */
 	__u64 stacks;
 	struct report_process *procs;
 	size_t nprocs;

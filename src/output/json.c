@@ -91,6 +91,7 @@ int output__json(FILE *f, const struct report *r)
 	json__u64(&w, "bad_events", r->bad_events);
 	json__u64(&w, "syscall_hits", r->syscall_hits);
 	json__u64(&w, "uprobe_hits", r->uprobe_hits);
+	json__u64(&w, "unpaired_stream_handles", r->unpaired_stream_handles);
 	json__u64(&w, "stacks", r->stacks);
 	json__end_object(&w);
 	json__begin_array(&w, "processes");

@@ -89,6 +89,10 @@ int output__text(FILE *f, const struct report *r)
 		fprintf(f, "WARNING: %llu events were lost (ring buffer full): counts may be off; "
 			   "try --buffer-mb\n\n",
 			(unsigned long long)r->lost_events);
+	if (r->unpaired_stream_handles)
+		fprintf(f, "WARNING: %llu tcp/pipe/tty handles were created faster than they got "
+			   "sockets and could not be paired with their fds: they show as open\n\n",
+			(unsigned long long)r->unpaired_stream_handles);
 	for (size_t i = 0; i < r->nprocs; i++)
 		print_process(f, &r->procs[i], r->min_age_s);
 	return fflush(f) || ferror(f) ? -EIO : 0;

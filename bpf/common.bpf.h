@@ -182,4 +182,58 @@ static __always_inline void emit(void *e, __u32 size)
 		count(LS_CNT_LOST_EVENTS);
 }
 
+/*
+ * Pair this process's new stream handles with their fds.  Runs before a close is sent: a
+ * stream's own close(fd) happens while its io_watcher.fd still holds the fd (uv__stream_close
+ * resets it after), so a handle is always paired by the time its fd closes.  A pending handle
+ * that is closing already (closed before it ever had a socket: a failed DNS lookup, say), or
+ * whose memory no longer holds a handle of its type, is released here instead.  Costs one map
+ * lookup while no handle is pending, a few user reads when some are.
+ */
+static __always_inline void sweep_pending(__u32 tgid)
+{
+	struct ls_pending_set *set = bpf_map_lookup_elem(&stream_pending, &tgid);
+
+	if (!set || !set->used)
+		return;
+	for (int i = 0; i < LS_PENDING_SLOTS; i++) {
+		struct ls_handle_fd_event e = {};
+		struct ls_handle_event *c;
+		__u32 type = 0, flags = 0;
+		__u64 h = set->handle[i];
+		__s32 fd = -1;
+		int released;
+
+		if (!h)
+			continue;
+		if (bpf_probe_read_user(&type, sizeof(type), (void *)(h + LS_UV_HANDLE_TYPE_OFFSET)) ||
+		    bpf_probe_read_user(&flags, sizeof(flags),
+					(void *)(h + LS_UV_HANDLE_FLAGS_OFFSET)) ||
+		    bpf_probe_read_user(&fd, sizeof(fd), (void *)(h + LS_UV_STREAM_FD_OFFSET)))
+			continue;
+		released = type != set->uv_type[i] || (flags & LS_UV_HANDLE_CLOSING_BITS);
+		if (!released && fd < 0)
+			continue;
+		if (__sync_val_compare_and_swap(&set->handle[i], h, 0) != h)
+			continue; /* another thread took it */
+		__sync_fetch_and_add(&set->used, -1);
+		if (released) {
+			/* the scratch event: too big for the stack, and free until the open below */
+			c = scratch_event();
+			if (!c)
+				continue;
+			fill_header(&c->h, LS_EV_HANDLE_CLOSE);
+			c->handle = h;
+			c->uv_type = 0;
+			c->probe = LS_HP_CLOSE;
+			emit(c, offsetof(struct ls_handle_event, stack));
+			continue;
+		}
+		fill_header(&e.h, LS_EV_HANDLE_FD);
+		e.handle = h;
+		e.fd = fd;
+		emit(&e, sizeof(e));
+	}
+}
+
 #endif /* LEAKSCOPE_COMMON_BPF_H */

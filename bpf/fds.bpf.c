@@ -85,38 +85,6 @@ static __always_inline void describe_fd(struct ls_fd_open_event *e, int fd)
 	}
 }
 
-/*
- * Pair this process's new stream handles with their fds.  Runs before a close is sent: a
- * stream's own close(fd) happens while its io_watcher.fd still holds the fd (uv__stream_close
- * resets it after), so a handle is always paired by the time its fd closes.  Costs one map
- * lookup while no handle is pending, a few user reads when some are.
- */
-static __always_inline void sweep_pending(__u32 tgid)
-{
-	struct ls_pending_set *set = bpf_map_lookup_elem(&stream_pending, &tgid);
-
-	if (!set || !set->used)
-		return;
-	for (int i = 0; i < LS_PENDING_SLOTS; i++) {
-		struct ls_handle_fd_event e = {};
-		__u64 h = set->handle[i];
-		__s32 fd = -1;
-
-		if (!h)
-			continue;
-		if (bpf_probe_read_user(&fd, sizeof(fd), (void *)(h + LS_UV_STREAM_FD_OFFSET)) ||
-		    fd < 0)
-			continue;
-		if (__sync_val_compare_and_swap(&set->handle[i], h, 0) != h)
-			continue; /* another thread paired it */
-		__sync_fetch_and_add(&set->used, -1);
-		fill_header(&e.h, LS_EV_HANDLE_FD);
-		e.handle = h;
-		e.fd = fd;
-		emit(&e, sizeof(e));
-	}
-}
-
 static __always_inline void emit_close(__u32 nr, int fd, int last, __u32 flags)
 {
 	struct ls_fd_close_event e = {};

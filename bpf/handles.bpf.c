@@ -33,7 +33,7 @@ static __always_inline int emit_handle(struct pt_regs *ctx, __u16 type, __u64 ha
 
 /* Remember a new stream handle until its fd shows (fds.bpf.c, sweep_pending).  cmpxchg: a
  * worker_threads Worker has its own loop on its own thread, in the same process. */
-static __always_inline void add_pending(__u64 handle)
+static __always_inline void add_pending(__u64 handle, __u32 type)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct ls_pending_set *set = bpf_map_lookup_elem(&stream_pending, &tgid);
@@ -49,6 +49,7 @@ static __always_inline void add_pending(__u64 handle)
 	for (int i = 0; i < LS_PENDING_SLOTS; i++) {
 		if (set->handle[i] == 0 &&
 		    __sync_val_compare_and_swap(&set->handle[i], 0, handle) == 0) {
+			set->uv_type[i] = type;
 			__sync_fetch_and_add(&set->used, 1);
 			return;
 		}
@@ -63,8 +64,11 @@ int BPF_KPROBE(handle_init, void *loop, void *handle)
 {
 	__u32 type = bpf_get_attach_cookie(ctx);
 
-	if (type == LS_UV_TCP || type == LS_UV_NAMED_PIPE || type == LS_UV_TTY)
-		add_pending((__u64)handle);
+	if (type == LS_UV_TCP || type == LS_UV_NAMED_PIPE || type == LS_UV_TTY) {
+		/* make room: earlier handles may have their fd by now, or be closed already */
+		sweep_pending(bpf_get_current_pid_tgid() >> 32);
+		add_pending((__u64)handle, type);
+	}
 	return emit_handle(ctx, LS_EV_HANDLE_INIT, (__u64)handle, type, LS_HP_INIT, 1);
 }
 

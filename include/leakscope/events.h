@@ -113,6 +113,11 @@ enum ls_uv_type {
 #define LS_UV_FS_WORK_REQ_OFFSET 336 /* offsetof(uv_fs_t, work_req) */
 #define LS_UV_FS_OPEN 1		     /* UV_FS_OPEN in enum uv_fs_type */
 #define LS_UV_STREAM_FD_OFFSET 184   /* offsetof(uv_tcp_t / uv_pipe_t / uv_tty_t, io_watcher.fd) */
+#define LS_UV_HANDLE_TYPE_OFFSET 16  /* offsetof(uv_handle_t, type) */
+#define LS_UV_HANDLE_FLAGS_OFFSET 88 /* offsetof(uv_handle_t, flags) */
+/* UV_HANDLE_CLOSING | UV_HANDLE_CLOSED: libuv-internal (src/uv-common.h), unchanged in 1.x;
+ * node 20's uv_close tests exactly these bits: `test $0x3, 0x58(%rdi)`. */
+#define LS_UV_HANDLE_CLOSING_BITS 3
 
 struct ls_handle_event {
 	struct ls_event_header h;
@@ -141,6 +146,7 @@ struct ls_handle_fd_event {
 #define LS_PENDING_SLOTS 32
 struct ls_pending_set {
 	__u64 handle[LS_PENDING_SLOTS];
+	__u8 uv_type[LS_PENDING_SLOTS];
 	__u32 used;
 	__u32 pad;
 };

@@ -33,3 +33,11 @@ test('sockets__both_ends_destroyed__no_leak', async () => {
 	assert.equal(r.result.closed, 60, 'the twin did not close its 60 sockets');
 	L.assertHealthy(r, { kind: 'handle', type: 'tcp', frame: 'openConnection' });
 });
+
+test('sockets__lookup_fails_before_socket__no_leak', async () => {
+	const r = await L.recordCommand('heal-failed-connects.js');
+	L.assertValidReport(r);
+	assert.equal(r.result.failed, 60, 'the script did not see its 60 failures');
+	assert.equal(r.report.stats.unpaired_stream_handles, 0);
+	L.assertHealthy(r, { kind: 'handle', type: 'tcp', frame: 'failingConnect' });
+});

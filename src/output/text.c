@@ -91,7 +91,7 @@ int output__text(FILE *f, const struct report *r)
 			(unsigned long long)r->lost_events);
 	if (r->unpaired_stream_handles)
 		fprintf(f, "WARNING: %llu tcp/pipe/tty handles were created faster than they got "
-			   "sockets and could not be paired with their fds: they show as open\n\n",
+			   "sockets and could not be paired with their fds: they may show as open\n\n",
 			(unsigned long long)r->unpaired_stream_handles);
 	for (size_t i = 0; i < r->nprocs; i++)
 		print_process(f, &r->procs[i], r->min_age_s);

@@ -412,6 +412,17 @@ struct find_ctx {
 #define FIRST_CHAR_BIT(ch) (1ULL << ((unsigned char)(ch) % 64))
 #define FIRST_CHAR_WORD(c, ch) ((c)->first_chars[(unsigned char)(ch) / 64])
 
+/* "prefix*" matches every name that starts with prefix: V8 methods whose argument list (the
+ * mangled suffix) changes between versions are found by their mangled class and name. */
+static bool name_matches(const char *name, const char *wanted)
+{
+	size_t len = strlen(wanted);
+
+	if (len && wanted[len - 1] == '*')
+		return !strncmp(name, wanted, len - 1);
+	return !strcmp(name, wanted);
+}
+
 static int find_sym(void *arg, const GElf_Sym *sym, const char *name, size_t strs_off)
 {
 	struct find_ctx *c = arg;
@@ -426,7 +437,7 @@ static int find_sym(void *arg, const GElf_Sym *sym, const char *name, size_t str
 		return 0;
 	for (i = 0; i < c->n; i++) {
 		/* a LOCAL function of the same name in another object file loses to the global */
-		if (strcmp(name, c->names[i]) || rank_of(sym) >= c->ranks[i])
+		if (!name_matches(name, c->names[i]) || rank_of(sym) >= c->ranks[i])
 			continue;
 		c->vaddrs[i] = sym->st_value;
 		c->ranks[i] = rank_of(sym);

@@ -32,7 +32,9 @@ bool elf_symbols__is_stripped(const struct elf_symbols *syms);
 /*
  * One pass over .symtab and .dynsym for the functions called names[0..n): file_offsets[i]
  * receives the offset in the file of names[i] (what a uprobe attaches to), or 0 when the file
- * has no such function.  Returns how many were found, or -errno as elf_symbols__load()
+ * has no such function.  A name ending in '*' is a prefix ("_ZN2v88internal4Heap24Perform*":
+ * V8 methods whose mangled argument list changes between versions).  Returns how many were
+ * found, or -errno as elf_symbols__load()
  * (-ENODATA: stripped, no function symbol at all).
  */
 int elf_symbols__find_offsets(const char *path, const char *const *names, int n,

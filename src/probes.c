@@ -11,6 +11,7 @@
 #include <bpf/libbpf.h>
 #include "elf_symbols.h"
 #include "fds.skel.h"
+#include "gc.skel.h"
 #include "handles.skel.h"
 #include "hashmap.h"
 #include "leakscope/events.h"
@@ -75,22 +76,28 @@ static const struct uv_probe {
 
 #define N_UV_PROBES (sizeof(uv_probes) / sizeof(uv_probes[0]))
 
-/* Symbol offsets of one program file, found once however many processes run it. */
+/* V8's collector entry point, by the mangled prefix of its name: its argument list changes
+ * between V8 versions (a fourth argument in older ones). */
+#define GC_SYMBOL "_ZN2v88internal4Heap24PerformGarbageCollectionE*"
+
+/* Symbol offsets of one program file, found in one pass however many processes run it. */
 struct uv_offsets {
 	dev_t dev;
 	ino_t ino;
 	int found;
 	__u64 off[N_UV_PROBES];
+	__u64 gc_off;
 };
 
 struct pid_links {
-	struct bpf_link *links[N_UV_PROBES];
+	struct bpf_link *links[N_UV_PROBES + 2]; /* + the GC uprobe and uretprobe */
 	int n;
 };
 
 struct probes {
 	struct fds_bpf *fds;
 	struct handles_bpf *handles;
+	struct gc_bpf *gc;
 	struct ring_buffer *rb;
 	struct hashmap pid_links;  /* pid -> struct pid_links */
 	struct hashmap offsets;	   /* dev ^ ino -> struct uv_offsets */
@@ -163,6 +170,23 @@ int probes__open(const struct probes_opts *o, struct probes **out, const char **
 		*why = "cannot load the libuv probes into the kernel";
 		goto fail;
 	}
+	p->gc = gc_bpf__open();
+	if (!p->gc) {
+		err = -errno;
+		*why = "cannot open the garbage collection probes";
+		goto fail;
+	}
+	p->gc->rodata->wakeup_bytes = o->ringbuf_bytes / 8;
+	err = share_map(p->gc->maps.events, p->fds->maps.events);
+	err = err ?: share_map(p->gc->maps.targets, p->fds->maps.targets);
+	err = err ?: share_map(p->gc->maps.counters, p->fds->maps.counters);
+	err = err ?: share_map(p->gc->maps.worker_req, p->fds->maps.worker_req);
+	err = err ?: share_map(p->gc->maps.stream_pending, p->fds->maps.stream_pending);
+	err = err ?: gc_bpf__load(p->gc);
+	if (err) {
+		*why = "cannot load the garbage collection probes into the kernel";
+		goto fail;
+	}
 	/* tp_btf programs: attached through BPF links, no tracefs needed */
 	err = fds_bpf__attach(p->fds);
 	if (err) {
@@ -203,6 +227,7 @@ void probes__close(struct probes *p)
 		free(v);
 	hashmap__clear(&p->offsets);
 	ring_buffer__free(p->rb);
+	gc_bpf__destroy(p->gc);
 	handles_bpf__destroy(p->handles);
 	fds_bpf__destroy(p->fds);
 	free(p);
@@ -223,7 +248,8 @@ void probes__remove_target(struct probes *p, __u32 pid)
 
 static int find_uv_offsets(struct probes *p, const char *path, struct uv_offsets **out)
 {
-	const char *names[N_UV_PROBES];
+	const char *names[N_UV_PROBES + 1];
+	__u64 offs[N_UV_PROBES + 1];
 	struct uv_offsets *o;
 	struct stat st;
 	int n;
@@ -240,11 +266,14 @@ static int find_uv_offsets(struct probes *p, const char *path, struct uv_offsets
 		return -ENOMEM;
 	for (size_t i = 0; i < N_UV_PROBES; i++)
 		names[i] = uv_probes[i].symbol;
-	n = elf_symbols__find_offsets(path, names, N_UV_PROBES, o->off);
+	names[N_UV_PROBES] = GC_SYMBOL;
+	n = elf_symbols__find_offsets(path, names, N_UV_PROBES + 1, offs);
 	if (n < 0) {
 		free(o);
 		return n;
 	}
+	memcpy(o->off, offs, sizeof(o->off));
+	o->gc_off = offs[N_UV_PROBES];
 	o->found = n;
 	o->dev = st.st_dev;
 	o->ino = st.st_ino;
@@ -264,7 +293,7 @@ static __u64 offset_of(const struct uv_offsets *o, const char *symbol)
 /* libuv inside the executable (node's official builds), else a mapped libuv.so (distribution
  * builds of node link it dynamically). */
 static int find_libuv(struct probes *p, __u32 pid, char *path, size_t len,
-		      struct uv_offsets **out)
+		      struct uv_offsets **out, __u64 *gc_off)
 {
 	const struct procmap_entry *e;
 	struct procmaps *maps;
@@ -276,6 +305,7 @@ static int find_libuv(struct probes *p, __u32 pid, char *path, size_t len,
 	err = find_uv_offsets(p, path, out);
 	if (err == -ENOENT || err == -ESRCH)
 		return -ESRCH;
+	*gc_off = err ? 0 : (*out)->gc_off;
 	if (!err && offset_of(*out, "uv_close"))
 		return 0;
 	stripped = err == -ENODATA;
@@ -318,28 +348,12 @@ static struct bpf_program *program_of(struct probes *p, enum hook hook)
 	return NULL;
 }
 
-int probes__attach_handles(struct probes *p, __u32 pid, char *status, size_t status_len)
+static int attach_uv(struct probes *p, __u32 pid, const char *path, const struct uv_offsets *o,
+		     struct pid_links *l, char *status, size_t status_len)
 {
-	char path[PATH_MAX];
-	struct uv_offsets *o;
-	struct pid_links *l;
-	int err, failed = 0;
-	bool per_type;
+	bool per_type = has_per_type_close(o);
+	int attached = 0, failed = 0;
 
-	probes__detach_handles(p, pid);
-	err = find_libuv(p, pid, path, sizeof(path), &o);
-	if (err) {
-		snprintf(status, status_len, "%s",
-			 err == -ESRCH	   ? "skipped: process gone"
-			 : err == -ENODATA ? "skipped: the program is stripped (no symbol table), "
-					     "libuv cannot be found"
-					   : "skipped: no libuv in this program (not node?)");
-		return err == -ESRCH ? -ESRCH : -ENOENT;
-	}
-	l = calloc(1, sizeof(*l));
-	if (!l)
-		return -ENOMEM;
-	per_type = has_per_type_close(o);
 	for (size_t i = 0; i < N_UV_PROBES; i++) {
 		LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = uv_probes[i].uv_type);
 		struct bpf_link *link;
@@ -356,23 +370,88 @@ int probes__attach_handles(struct probes *p, __u32 pid, char *status, size_t sta
 			continue;
 		}
 		l->links[l->n++] = link;
+		attached++;
 	}
-	hashmap__set(&p->pid_links, pid, l, NULL);
-	if (!l->n) {
+	if (!attached)
 		snprintf(status, status_len, "failed: no uprobe could be attached to %s", path);
-		return -EPERM;
-	}
-	if (failed)
-		snprintf(status, status_len, "attached %d of %d uprobes", l->n, l->n + failed);
+	else if (failed)
+		snprintf(status, status_len, "attached %d of %d uprobes", attached,
+			 attached + failed);
 	else if (!offset_of(o, "uv__fs_work"))
 		snprintf(status, status_len,
 			 "attached (no uv__fs_work symbol: async fs opens show the worker's stack)");
 	else
 		snprintf(status, status_len, "attached");
+	return attached ? 0 : -EPERM;
+}
+
+/* Heap::PerformGarbageCollection: entry and return (the pause). */
+static int attach_gc(struct probes *p, __u32 pid, __u64 off, struct pid_links *l, char *status,
+		     size_t status_len)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, ret_opts, .retprobe = true);
+	char exe[64];
+	struct bpf_link *enter, *exit;
+
+	if (!off) {
+		snprintf(status, status_len,
+			 "skipped: no v8::internal::Heap::PerformGarbageCollection symbol (not node, "
+			 "or stripped)");
+		return -ENOENT;
+	}
+	snprintf(exe, sizeof(exe), "/proc/%u/exe", pid);
+	enter = bpf_program__attach_uprobe_opts(p->gc->progs.gc_enter, pid, exe, off, NULL);
+	exit = enter ? bpf_program__attach_uprobe_opts(p->gc->progs.gc_exit, pid, exe, off,
+						       &ret_opts)
+		     : NULL;
+	if (!enter || !exit) {
+		bpf_link__destroy(enter);
+		snprintf(status, status_len, "failed: cannot attach to the V8 collector");
+		return -EPERM;
+	}
+	l->links[l->n++] = enter;
+	l->links[l->n++] = exit;
+	snprintf(status, status_len, "attached");
 	return 0;
 }
 
-void probes__detach_handles(struct probes *p, __u32 pid)
+int probes__attach_node(struct probes *p, __u32 pid, unsigned int families, char *handles_status,
+			char *gc_status, size_t status_len)
+{
+	char path[PATH_MAX];
+	struct uv_offsets *o = NULL;
+	struct pid_links *l;
+	__u64 gc_off = 0;
+	int err;
+
+	probes__detach_node(p, pid);
+	snprintf(handles_status, status_len, "off (--probes)");
+	snprintf(gc_status, status_len, "off (--probes)");
+	err = find_libuv(p, pid, path, sizeof(path), &o, &gc_off);
+	if (err == -ESRCH) {
+		snprintf(handles_status, status_len, "skipped: process gone");
+		snprintf(gc_status, status_len, "skipped: process gone");
+		return -ESRCH;
+	}
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	if (families & PROBE_HANDLES) {
+		if (err)
+			snprintf(handles_status, status_len, "%s",
+				 err == -ENODATA ? "skipped: the program is stripped (no symbol "
+						   "table), libuv cannot be found"
+						 : "skipped: no libuv in this program (not node?)");
+		else
+			attach_uv(p, pid, path, o, l, handles_status, status_len);
+	}
+	if (families & PROBE_GC)
+		attach_gc(p, pid, gc_off, l, gc_status, status_len);
+	hashmap__set(&p->pid_links, pid, l, NULL);
+	return 0;
+}
+
+void probes__detach_node(struct probes *p, __u32 pid)
 {
 	struct pid_links *l = hashmap__remove(&p->pid_links, pid);
 

@@ -12,6 +12,14 @@
 
 struct probes;
 
+/* Probe families (record --probes). */
+enum probe_family {
+	PROBE_FDS = 1 << 0,	/* syscall tracepoints: always on */
+	PROBE_HANDLES = 1 << 1, /* libuv uprobes */
+	PROBE_GC = 1 << 2,	/* V8 garbage collection uprobes */
+};
+#define PROBE_DEFAULT (PROBE_FDS | PROBE_HANDLES | PROBE_GC)
+
 typedef int (*probes_event_cb)(void *ctx, const void *data, size_t size);
 
 struct probes_opts {
@@ -29,12 +37,14 @@ int probes__add_target(struct probes *p, __u32 pid, __u32 flags);
 void probes__remove_target(struct probes *p, __u32 pid);
 
 /*
- * Attach the libuv uprobes to the program that `pid` runs now.  0 when attached; -ENOENT
- * when the program has no libuv (not node): `status` says so either way, in a few words.
+ * Attach the uprobes of `families` (PROBE_HANDLES, PROBE_GC) to the program that `pid` runs
+ * now: libuv and V8 are found in it, or libuv in a mapped libuv.so.  Each status gets a few
+ * words ("attached", "skipped: ...").  0, or -ESRCH when the process is gone.
  */
-int probes__attach_handles(struct probes *p, __u32 pid, char *status, size_t status_len);
+int probes__attach_node(struct probes *p, __u32 pid, unsigned int families, char *handles_status,
+			char *gc_status, size_t status_len);
 /* Drop a process's uprobes (it exited, or exec'd another program). */
-void probes__detach_handles(struct probes *p, __u32 pid);
+void probes__detach_node(struct probes *p, __u32 pid);
 
 /* Wait up to timeout_ms for events and deliver them; returns how many, or -errno. */
 int probes__poll(struct probes *p, int timeout_ms);

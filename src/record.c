@@ -99,13 +99,11 @@ static __u64 count_open_fds(__u32 pid)
 	return n;
 }
 
-static void attach_handles(struct record *r, struct proc_state *p)
+/* The node families (libuv handles, V8 GC) on whatever program the process runs now. */
+static void attach_node(struct record *r, struct proc_state *p)
 {
-	if (!(r->o.probes & PROBE_HANDLES)) {
-		snprintf(p->probe_handles, sizeof(p->probe_handles), "off (--probes)");
-		return;
-	}
-	probes__attach_handles(r->probes, p->pid, p->probe_handles, sizeof(p->probe_handles));
+	probes__attach_node(r->probes, p->pid, r->o.probes, p->probe_handles, p->probe_gc,
+			    sizeof(p->probe_handles));
 }
 
 static void announce(struct record *r)
@@ -155,7 +153,7 @@ static int on_event(void *ctx, const void *data, size_t size)
 			break;
 		read_identity(p);
 		symbolizer__forget_pid(r->sym, h->pid);
-		attach_handles(r, p);
+		attach_node(r, p);
 		/* the BPF side stopped it before its first instruction: attached, let it run */
 		if (((const struct ls_exec_event *)data)->stopped)
 			kill(h->pid, SIGCONT);
@@ -171,7 +169,7 @@ static int on_event(void *ctx, const void *data, size_t size)
 		break;
 	}
 	case LS_EV_EXIT:
-		probes__detach_handles(r->probes, h->pid);
+		probes__detach_node(r->probes, h->pid);
 		mark_exited(r, h->pid);
 		break;
 	}
@@ -214,7 +212,7 @@ static int attach_pids(struct record *r)
 			return EXIT_FAILURE_OTHER;
 		}
 		snprintf(p->probe_fds, sizeof(p->probe_fds), "attached");
-		attach_handles(r, p);
+		attach_node(r, p);
 	}
 	announce(r);
 	return EXIT_OK;

@@ -22,7 +22,7 @@ static const char record_usage[] =
 	"  -f, --format FMT       text (default) or json\n"
 	"  -o, --output FILE      write the report to FILE instead of stdout\n"
 	"      --buffer-mb N      ring buffer size in MiB, a power of two (default 16)\n"
-	"      --probes LIST      probe families: fds,handles (default both; fds always on)\n"
+	"      --probes LIST      probe families: fds,handles,gc (default all; fds always on)\n"
 	"  -h, --help             this text\n"
 	"\n"
 	"Examples:\n"
@@ -57,7 +57,7 @@ static int parse_pids(struct record_opts *o, char *list)
 	return 0;
 }
 
-/* "fds,handles": the families to attach; fds cannot be turned off (they carry the process
+/* "fds,handles,gc": the families to attach; fds cannot be turned off (they carry the process
  * lifecycle every other family needs). */
 static int parse_probes(struct record_opts *o, char *list)
 {
@@ -67,6 +67,8 @@ static int parse_probes(struct record_opts *o, char *list)
 			o->probes |= PROBE_FDS;
 		else if (!strcmp(tok, "handles"))
 			o->probes |= PROBE_HANDLES;
+		else if (!strcmp(tok, "gc"))
+			o->probes |= PROBE_GC;
 		else
 			return -EINVAL;
 	}
@@ -142,7 +144,7 @@ int record_opts__parse(struct record_opts *o, int argc, char **argv)
 		}
 		case 'P':
 			if (parse_probes(o, optarg)) {
-				p_err("invalid --probes '%s': a list of fds, handles", optarg);
+				p_err("invalid --probes '%s': a list of fds, handles, gc", optarg);
 				return -EINVAL;
 			}
 			break;

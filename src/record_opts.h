@@ -9,10 +9,7 @@
 
 enum format { FORMAT_TEXT, FORMAT_JSON };
 
-/* Probe families (--probes): fds are syscall tracepoints, handles are libuv uprobes. */
-#define PROBE_FDS (1U << 0)
-#define PROBE_HANDLES (1U << 1)
-#define PROBE_DEFAULT (PROBE_FDS | PROBE_HANDLES)
+#include "probes.h" /* enum probe_family */
 
 struct record_opts {
 	__u32 pids[RECORD_MAX_PIDS];

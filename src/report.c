@@ -177,6 +177,26 @@ static int cmp_leaks(const void *a, const void *b)
 	return x->oldest_age_s < y->oldest_age_s ? 1 : x->oldest_age_s > y->oldest_age_s ? -1 : 0;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void fill_gc(struct report_process *rp, struct gc_stats *g)
+{
+	memcpy(rp->gc_count, g->count, sizeof(rp->gc_count));
+	rp->gc_other = g->other;
+	rp->gc_pause_total_ms = g->pause_total_ns / 1e6;
+	rp->gc_pause_max_ms = g->pause_max_ns / 1e6;
+	if (!g->npauses)
+		return;
+	/* nearest-rank p99 */
+	qsort(g->pauses_ns, g->npauses, sizeof(*g->pauses_ns), cmp_u64);
+	rp->gc_pause_p99_ms = g->pauses_ns[(g->npauses * 99 + 99) / 100 - 1] / 1e6;
+}
+
 static int fill_process(struct report_process *rp, struct proc_state *p, struct tracker *t,
 			struct symbolizer *sym, const struct report_opts *o)
 {
@@ -198,7 +218,10 @@ static int fill_process(struct report_process *rp, struct proc_state *p, struct 
 	snprintf(rp->probe_fds, sizeof(rp->probe_fds), "%s", p->probe_fds[0] ? p->probe_fds : "attached");
 	snprintf(rp->probe_handles, sizeof(rp->probe_handles), "%s",
 		 p->probe_handles[0] ? p->probe_handles : "not attached");
-	rp->probe_gc = "not yet";
+	snprintf(rp->probe_gc, sizeof(rp->probe_gc), "%s",
+		 p->probe_gc[0] ? p->probe_gc : "not attached");
+	rp->has_gc = !strcmp(p->probe_gc, "attached");
+	fill_gc(rp, &p->gc);
 	rp->preexisting_fds = p->preexisting_fds;
 	rp->preexisting_fds_closed = p->preexisting_fds_closed;
 	rp->preexisting_handles_closed = p->preexisting_handles_closed;

@@ -46,7 +46,11 @@ struct report_process {
 	int exit_code;
 	char probe_fds[160];
 	char probe_handles[160];
-	const char *probe_gc;
+	char probe_gc[160];
+	bool has_gc;		  /* the GC probes were attached */
+	__u64 gc_count[3];	  /* scavenge, mark_compact, minor_mark_compact */
+	__u64 gc_other;
+	double gc_pause_total_ms, gc_pause_max_ms, gc_pause_p99_ms;
 	__u64 preexisting_fds, preexisting_fds_closed, preexisting_handles_closed;
 	__u64 open_fds, open_handles; /* everything open at the end, of any age */
 	struct report_leak *leaks;

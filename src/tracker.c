@@ -59,6 +59,7 @@ void tracker__free(struct tracker *t)
 		free_items(&p->fs_requests, false);
 		free_items(&p->pending_closes, false);
 		free_items(&p->handle_fds, false);
+		free(p->gc.pauses_ns);
 		free(p);
 	}
 	free(t->order);
@@ -319,6 +320,28 @@ static void on_exec(struct proc_state *p, const struct ls_exec_event *e)
 	p->preexisting_handles_closed = 0;
 }
 
+static int on_gc(struct gc_stats *g, const struct ls_gc_event *e)
+{
+	if (e->collector < LS_GC_COLLECTOR_MAX)
+		g->count[e->collector]++;
+	else
+		g->other++;
+	g->pause_total_ns += e->pause_ns;
+	if (e->pause_ns > g->pause_max_ns)
+		g->pause_max_ns = e->pause_ns;
+	if (g->npauses == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 64;
+		__u64 *n = realloc(g->pauses_ns, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		g->pauses_ns = n;
+		g->cap = cap;
+	}
+	g->pauses_ns[g->npauses++] = e->pause_ns;
+	return 0;
+}
+
 int tracker__on_event(struct tracker *t, const void *data, size_t size)
 {
 	const struct ls_event_header *h = data;
@@ -330,7 +353,7 @@ int tracker__on_event(struct tracker *t, const void *data, size_t size)
 		t->bad_events++;
 		return -EINVAL;
 	}
-	if (h->type < LS_EV_FD_OPEN || h->type > LS_EV_HANDLE_FD) {
+	if (h->type < LS_EV_FD_OPEN || h->type > LS_EV_GC) {
 		t->bad_events++;
 		return -EINVAL;
 	}
@@ -389,6 +412,9 @@ int tracker__on_event(struct tracker *t, const void *data, size_t size)
 					   (void *)(uintptr_t)e->handle, NULL);
 		break;
 	}
+	case LS_EV_GC:
+		err = size >= sizeof(struct ls_gc_event) ? on_gc(&p->gc, data) : -EINVAL;
+		break;
 	case LS_EV_FORK: {
 		const struct ls_proc_event *e = data;
 		struct proc_state *c;

@@ -30,6 +30,16 @@ struct open_item {
 
 #define PROBE_STATUS_LEN 160
 
+/* V8 garbage collections of one process (struct ls_gc_event). */
+struct gc_stats {
+	__u64 count[3]; /* enum ls_gc_collector */
+	__u64 other;	/* a collector number this version does not know */
+	__u64 pause_total_ns;
+	__u64 pause_max_ns;
+	__u64 *pauses_ns; /* every pause, for percentiles */
+	size_t npauses, cap;
+};
+
 struct proc_state {
 	__u32 pid;
 	__u32 parent_pid; /* a traced process that forked it, or 0 */
@@ -49,6 +59,8 @@ struct proc_state {
 	__u64 preexisting_handles_closed;
 	char probe_fds[PROBE_STATUS_LEN];
 	char probe_handles[PROBE_STATUS_LEN];
+	char probe_gc[PROBE_STATUS_LEN];
+	struct gc_stats gc;
 };
 
 struct tracker;

@@ -33,6 +33,7 @@ enum ls_event_type {
 	LS_EV_EXIT = 8,		/* struct ls_proc_event: last thread of a process exited */
 	LS_EV_FORK = 9,		/* struct ls_proc_event: a traced process forked `child_pid` */
 	LS_EV_HANDLE_FD = 10,	/* struct ls_handle_fd_event: a stream handle owns this fd */
+	LS_EV_GC = 11,		/* struct ls_gc_event: one V8 garbage collection ended */
 };
 
 /* One frame of a user stack.  `slot` is the word at fp-16 of the frame that this return
@@ -169,6 +170,24 @@ struct ls_proc_event {
 	struct ls_event_header h;
 	__u32 child_pid; /* LS_EV_FORK */
 	__s32 exit_code; /* LS_EV_EXIT: task->exit_code */
+};
+
+/* V8's enum GarbageCollector (src/common/globals.h, V8 11.x-12.x: node 20-22); later V8s
+ * rename MINOR_MARK_COMPACTOR to MINOR_MARK_SWEEPER with the same value. */
+enum ls_gc_collector {
+	LS_GC_SCAVENGER = 0,
+	LS_GC_MARK_COMPACTOR = 1,
+	LS_GC_MINOR_MARK_COMPACTOR = 2,
+	LS_GC_COLLECTOR_MAX = 3,
+};
+
+/* Heap::PerformGarbageCollection(collector, reason, ...), entry to return. */
+struct ls_gc_event {
+	struct ls_event_header h; /* ts_ns: when it ended */
+	__u64 start_ns;
+	__u64 pause_ns;
+	__u32 collector; /* enum ls_gc_collector */
+	__u32 reason;	 /* V8's enum GarbageCollectionReason */
 };
 
 /* Per-CPU counters the BPF side keeps; userspace sums them into the report. */

@@ -60,6 +60,20 @@ static void write_process(struct json_writer *w, const struct report_process *p)
 	json__string(w, "handles", p->probe_handles);
 	json__string(w, "gc", p->probe_gc);
 	json__end_object(w);
+	if (p->has_gc) {
+		json__begin_object(w, "gc");
+		json__begin_object(w, "collections");
+		json__u64(w, "scavenge", p->gc_count[0]);
+		json__u64(w, "mark_compact", p->gc_count[1]);
+		json__u64(w, "minor_mark_compact", p->gc_count[2]);
+		if (p->gc_other)
+			json__u64(w, "other", p->gc_other);
+		json__end_object(w);
+		json__double(w, "pause_total_ms", p->gc_pause_total_ms, 3);
+		json__double(w, "pause_max_ms", p->gc_pause_max_ms, 3);
+		json__double(w, "pause_p99_ms", p->gc_pause_p99_ms, 3);
+		json__end_object(w);
+	}
 	json__begin_object(w, "preexisting");
 	json__u64(w, "fds", p->preexisting_fds);
 	json__u64(w, "fds_closed", p->preexisting_fds_closed);

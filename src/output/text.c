@@ -54,6 +54,12 @@ static void print_process(FILE *f, const struct report_process *p, double min_ag
 		fprintf(f, ", child of %u", p->parent_pid);
 	fprintf(f, "\n  probes: fds %s; handles %s; gc %s\n", p->probe_fds, p->probe_handles,
 		p->probe_gc);
+	if (p->has_gc)
+		fprintf(f, "  gc: %llu scavenges, %llu mark-compacts, %llu minor mark-compacts; "
+			   "paused %.1f ms in all, %.2f ms at most, p99 %.2f ms\n",
+			(unsigned long long)p->gc_count[0], (unsigned long long)p->gc_count[1],
+			(unsigned long long)p->gc_count[2], p->gc_pause_total_ms,
+			p->gc_pause_max_ms, p->gc_pause_p99_ms);
 	fprintf(f, "  before tracing: %llu fds open (%llu closed since), %llu handles closed\n",
 		(unsigned long long)p->preexisting_fds,
 		(unsigned long long)p->preexisting_fds_closed,

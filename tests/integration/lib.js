@@ -112,10 +112,11 @@ function readReport(file) {
 }
 
 // leakscope record --format json -o TMP [recordArgs] -- node FLAGS script [scriptArgs]
-async function recordCommand(script, { scriptArgs = [], recordArgs = [], timeoutMs = 60000 } = {}) {
+async function recordCommand(script, { scriptArgs = [], recordArgs = [], nodeFlags = [],
+				      timeoutMs = 60000 } = {}) {
 	const out = tmpReportPath(path.basename(script, '.js'));
 	const args = ['record', '--format', 'json', '-o', out, ...recordArgs, '--', process.execPath,
-		      ...NODE_FLAGS, scriptPath(script), ...scriptArgs];
+		      ...NODE_FLAGS, ...nodeFlags, scriptPath(script), ...scriptArgs];
 	const r = await run(LEAKSCOPE, args, { timeoutMs, cwd: path.dirname(out) });
 	const { report, reportText } = readReport(out);
 	const result = scriptResult(r.stdout);

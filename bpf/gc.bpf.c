@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * V8 garbage collections: a uprobe and a uretprobe on Heap::PerformGarbageCollection.  A
+ * uretprobe costs ~27 us here; collections come tens of times a second at most, each pausing
+ * the process for far longer than that.
+ */
+#include "common.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+struct gc_start {
+	__u64 ts;
+	__u32 collector;
+	__u32 reason;
+};
+
+/* GCs do not nest on one thread; LRU in case a thread dies inside one. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, struct gc_start);
+} gc_inflight SEC(".maps");
+
+/* Heap::PerformGarbageCollection(Heap *this, GarbageCollector collector,
+ *                                GarbageCollectionReason reason, const char *msg): on node 20
+ * (V8 11.3) the collector is in esi and the reason in edx. */
+SEC("uprobe")
+int BPF_KPROBE(gc_enter, void *heap, int collector, int reason)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct gc_start v = {
+		.ts = bpf_ktime_get_ns(),
+		.collector = collector,
+		.reason = reason,
+	};
+
+	count(LS_CNT_UPROBE_HITS);
+	bpf_map_update_elem(&gc_inflight, &tid, &v, BPF_ANY);
+	return 0;
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(gc_exit)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct gc_start *v = bpf_map_lookup_elem(&gc_inflight, &tid);
+	struct ls_gc_event e = {};
+
+	count(LS_CNT_UPROBE_HITS);
+	if (!v)
+		return 0;
+	fill_header(&e.h, LS_EV_GC);
+	e.start_ns = v->ts;
+	e.pause_ns = e.h.ts_ns - v->ts;
+	e.collector = v->collector;
+	e.reason = v->reason;
+	bpf_map_delete_elem(&gc_inflight, &tid);
+	emit(&e, sizeof(e));
+	return 0;
+}

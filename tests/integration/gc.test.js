@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// V8 garbage collections seen from outside (uprobes on Heap::PerformGarbageCollection) must
+// match what V8 itself prints with --trace-gc, in the same run.
+'use strict';
+const assert = require('node:assert/strict');
+const { test } = require('node:test');
+const L = require('./lib');
+
+// "[pid:0x...]  46 ms: Scavenge 3.9 (4.0) -> 3.5 (5.0) MB, 4.61 / 0.00 ms  (...)"
+const TRACE_RE = /^\[\d+:0x[0-9a-f]+\]\s+\d+ ms: (Scavenge|Mark-Compact(?: \(reduce\))?|Minor Mark-Compact|Minor Mark-Sweep|Mark-Sweep)\b.*?MB, ([0-9.]+) \/ [0-9.]+ ms/;
+const KIND = {
+	Scavenge: 'scavenge',
+	'Mark-Compact': 'mark_compact',
+	'Mark-Compact (reduce)': 'mark_compact',
+	'Mark-Sweep': 'mark_compact',
+	'Minor Mark-Compact': 'minor_mark_compact',
+	'Minor Mark-Sweep': 'minor_mark_compact',
+};
+
+test('gc__churn_and_full_gcs__counts_and_pauses_match_trace_gc', async () => {
+	const r = await L.recordCommand('gc-churn.js', { nodeFlags: ['--trace-gc', '--expose-gc'] });
+	L.assertValidReport(r);
+	const proc = L.processOf(r);
+	assert.equal(proc.probes.gc, 'attached');
+	const expected = { scavenge: 0, mark_compact: 0, minor_mark_compact: 0 };
+	let pauseMs = 0;
+	for (const line of r.stdout.split('\n')) {
+		const m = TRACE_RE.exec(line);
+		if (!m)
+			continue;
+		expected[KIND[m[1]]]++;
+		pauseMs += Number(m[2]);
+	}
+	assert.ok(expected.scavenge >= 3, `too few scavenges to compare:\n${r.stdout.slice(0, 2000)}`);
+	assert.ok(expected.mark_compact >= 3, `the explicit gc() calls are missing:\n${r.stdout.slice(0, 2000)}`);
+	assert.deepEqual(proc.gc.collections, expected);
+	// ours runs from the collector's entry to its return, V8's from inside: a little longer
+	const n = expected.scavenge + expected.mark_compact + expected.minor_mark_compact;
+	assert.ok(proc.gc.pause_total_ms >= pauseMs * 0.9 &&
+		  proc.gc.pause_total_ms <= pauseMs * 1.1 + 0.5 * n,
+		  `pause total ${proc.gc.pause_total_ms} ms, --trace-gc says ${pauseMs} ms`);
+	assert.ok(proc.gc.pause_max_ms <= proc.gc.pause_total_ms);
+	assert.ok(proc.gc.pause_p99_ms <= proc.gc.pause_max_ms);
+});

@@ -112,9 +112,25 @@ static int on_ringbuf(void *ctx, void *data, size_t size)
 	return p->on_event(p->ctx, data, size);
 }
 
-static int share_map(struct bpf_map *dst, struct bpf_map *src)
+/* One ring buffer, one target set, one worker and one pending map for all families: every
+ * object but the first reuses the first one's maps of bpf/common.bpf.h. */
+static int share_common_maps(struct probes *p, struct bpf_object *obj)
 {
-	return bpf_map__reuse_fd(dst, bpf_map__fd(src));
+	static const char *const names[] = { "events", "targets", "counters", "worker_req",
+					     "stream_pending" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		struct bpf_map *dst = bpf_object__find_map_by_name(obj, names[i]);
+		struct bpf_map *src = bpf_object__find_map_by_name(p->fds->obj, names[i]);
+		int err;
+
+		if (!dst || !src)
+			return -ENOENT;
+		err = bpf_map__reuse_fd(dst, bpf_map__fd(src));
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 static int silent_print(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -159,13 +175,7 @@ int probes__open(const struct probes_opts *o, struct probes **out, const char **
 		goto fail;
 	}
 	p->handles->rodata->wakeup_bytes = o->ringbuf_bytes / 8;
-	/* one ring buffer, one target set, one worker map for all families */
-	err = share_map(p->handles->maps.events, p->fds->maps.events);
-	err = err ?: share_map(p->handles->maps.targets, p->fds->maps.targets);
-	err = err ?: share_map(p->handles->maps.counters, p->fds->maps.counters);
-	err = err ?: share_map(p->handles->maps.worker_req, p->fds->maps.worker_req);
-	err = err ?: share_map(p->handles->maps.stream_pending, p->fds->maps.stream_pending);
-	err = err ?: handles_bpf__load(p->handles);
+	err = share_common_maps(p, p->handles->obj) ?: handles_bpf__load(p->handles);
 	if (err) {
 		*why = "cannot load the libuv probes into the kernel";
 		goto fail;
@@ -177,12 +187,7 @@ int probes__open(const struct probes_opts *o, struct probes **out, const char **
 		goto fail;
 	}
 	p->gc->rodata->wakeup_bytes = o->ringbuf_bytes / 8;
-	err = share_map(p->gc->maps.events, p->fds->maps.events);
-	err = err ?: share_map(p->gc->maps.targets, p->fds->maps.targets);
-	err = err ?: share_map(p->gc->maps.counters, p->fds->maps.counters);
-	err = err ?: share_map(p->gc->maps.worker_req, p->fds->maps.worker_req);
-	err = err ?: share_map(p->gc->maps.stream_pending, p->fds->maps.stream_pending);
-	err = err ?: gc_bpf__load(p->gc);
+	err = share_common_maps(p, p->gc->obj) ?: gc_bpf__load(p->gc);
 	if (err) {
 		*why = "cannot load the garbage collection probes into the kernel";
 		goto fail;

@@ -10,6 +10,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 struct gc_start {
 	__u64 ts;
+	__u64 heap_size; /* the last Heap::SizeOfObjects() inside this collection */
 	__u32 collector;
 	__u32 reason;
 };
@@ -55,7 +56,23 @@ int BPF_KRETPROBE(gc_exit)
 	e.pause_ns = e.h.ts_ns - v->ts;
 	e.collector = v->collector;
 	e.reason = v->reason;
+	e.heap_after = v->heap_size;
 	bpf_map_delete_elem(&gc_inflight, &tid);
 	emit(&e, sizeof(e));
+	return 0;
+}
+
+/* Heap::SizeOfObjects() returns the bytes of live objects.  V8's GC tracer calls it twice
+ * inside PerformGarbageCollection (GCTracer::StartInSafepoint and StopInSafepoint, V8 11.3):
+ * the last value is the heap after the collection.  Calls outside a collection are ignored. */
+SEC("uretprobe")
+int BPF_KRETPROBE(heap_size_exit, __u64 size)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct gc_start *v = bpf_map_lookup_elem(&gc_inflight, &tid);
+
+	count(LS_CNT_UPROBE_HITS);
+	if (v)
+		v->heap_size = size;
 	return 0;
 }

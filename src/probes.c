@@ -79,6 +79,7 @@ static const struct uv_probe {
 /* V8's collector entry point, by the mangled prefix of its name: its argument list changes
  * between V8 versions (a fourth argument in older ones). */
 #define GC_SYMBOL "_ZN2v88internal4Heap24PerformGarbageCollectionE*"
+#define HEAP_SIZE_SYMBOL "_ZN2v88internal4Heap13SizeOfObjectsEv"
 
 /* Symbol offsets of one program file, found in one pass however many processes run it. */
 struct uv_offsets {
@@ -87,10 +88,11 @@ struct uv_offsets {
 	int found;
 	__u64 off[N_UV_PROBES];
 	__u64 gc_off;
+	__u64 heap_size_off;
 };
 
 struct pid_links {
-	struct bpf_link *links[N_UV_PROBES + 2]; /* + the GC uprobe and uretprobe */
+	struct bpf_link *links[N_UV_PROBES + 3]; /* + the GC uprobe and uretprobes */
 	int n;
 };
 
@@ -253,8 +255,8 @@ void probes__remove_target(struct probes *p, __u32 pid)
 
 static int find_uv_offsets(struct probes *p, const char *path, struct uv_offsets **out)
 {
-	const char *names[N_UV_PROBES + 1];
-	__u64 offs[N_UV_PROBES + 1];
+	const char *names[N_UV_PROBES + 2];
+	__u64 offs[N_UV_PROBES + 2];
 	struct uv_offsets *o;
 	struct stat st;
 	int n;
@@ -272,13 +274,15 @@ static int find_uv_offsets(struct probes *p, const char *path, struct uv_offsets
 	for (size_t i = 0; i < N_UV_PROBES; i++)
 		names[i] = uv_probes[i].symbol;
 	names[N_UV_PROBES] = GC_SYMBOL;
-	n = elf_symbols__find_offsets(path, names, N_UV_PROBES + 1, offs);
+	names[N_UV_PROBES + 1] = HEAP_SIZE_SYMBOL;
+	n = elf_symbols__find_offsets(path, names, N_UV_PROBES + 2, offs);
 	if (n < 0) {
 		free(o);
 		return n;
 	}
 	memcpy(o->off, offs, sizeof(o->off));
 	o->gc_off = offs[N_UV_PROBES];
+	o->heap_size_off = offs[N_UV_PROBES + 1];
 	o->found = n;
 	o->dev = st.st_dev;
 	o->ino = st.st_ino;
@@ -298,7 +302,7 @@ static __u64 offset_of(const struct uv_offsets *o, const char *symbol)
 /* libuv inside the executable (node's official builds), else a mapped libuv.so (distribution
  * builds of node link it dynamically). */
 static int find_libuv(struct probes *p, __u32 pid, char *path, size_t len,
-		      struct uv_offsets **out, __u64 *gc_off)
+		      struct uv_offsets **out, __u64 *gc_off, __u64 *heap_size_off)
 {
 	const struct procmap_entry *e;
 	struct procmaps *maps;
@@ -311,6 +315,7 @@ static int find_libuv(struct probes *p, __u32 pid, char *path, size_t len,
 	if (err == -ENOENT || err == -ESRCH)
 		return -ESRCH;
 	*gc_off = err ? 0 : (*out)->gc_off;
+	*heap_size_off = err ? 0 : (*out)->heap_size_off;
 	if (!err && offset_of(*out, "uv_close"))
 		return 0;
 	stripped = err == -ENODATA;
@@ -391,12 +396,12 @@ static int attach_uv(struct probes *p, __u32 pid, const char *path, const struct
 }
 
 /* Heap::PerformGarbageCollection: entry and return (the pause). */
-static int attach_gc(struct probes *p, __u32 pid, __u64 off, struct pid_links *l, char *status,
-		     size_t status_len)
+static int attach_gc(struct probes *p, __u32 pid, __u64 off, __u64 heap_size_off,
+		     struct pid_links *l, char *status, size_t status_len)
 {
 	LIBBPF_OPTS(bpf_uprobe_opts, ret_opts, .retprobe = true);
 	char exe[64];
-	struct bpf_link *enter, *exit;
+	struct bpf_link *enter, *exit, *size;
 
 	if (!off) {
 		snprintf(status, status_len,
@@ -416,7 +421,14 @@ static int attach_gc(struct probes *p, __u32 pid, __u64 off, struct pid_links *l
 	}
 	l->links[l->n++] = enter;
 	l->links[l->n++] = exit;
-	snprintf(status, status_len, "attached");
+	/* the heap after each collection: without it, counts and pauses still come */
+	size = heap_size_off ? bpf_program__attach_uprobe_opts(p->gc->progs.heap_size_exit, pid,
+								exe, heap_size_off, &ret_opts)
+			     : NULL;
+	if (size)
+		l->links[l->n++] = size;
+	snprintf(status, status_len, "%s",
+		 size ? "attached" : "attached (no Heap::SizeOfObjects: no heap size after GC)");
 	return 0;
 }
 
@@ -426,13 +438,13 @@ int probes__attach_node(struct probes *p, __u32 pid, unsigned int families, char
 	char path[PATH_MAX];
 	struct uv_offsets *o = NULL;
 	struct pid_links *l;
-	__u64 gc_off = 0;
+	__u64 gc_off = 0, heap_size_off = 0;
 	int err;
 
 	probes__detach_node(p, pid);
 	snprintf(handles_status, status_len, "off (--probes)");
 	snprintf(gc_status, status_len, "off (--probes)");
-	err = find_libuv(p, pid, path, sizeof(path), &o, &gc_off);
+	err = find_libuv(p, pid, path, sizeof(path), &o, &gc_off, &heap_size_off);
 	if (err == -ESRCH) {
 		snprintf(handles_status, status_len, "skipped: process gone");
 		snprintf(gc_status, status_len, "skipped: process gone");
@@ -451,7 +463,7 @@ int probes__attach_node(struct probes *p, __u32 pid, unsigned int families, char
 			attach_uv(p, pid, path, o, l, handles_status, status_len);
 	}
 	if (families & PROBE_GC)
-		attach_gc(p, pid, gc_off, l, gc_status, status_len);
+		attach_gc(p, pid, gc_off, heap_size_off, l, gc_status, status_len);
 	hashmap__set(&p->pid_links, pid, l, NULL);
 	return 0;
 }

@@ -282,8 +282,36 @@ static void reap_child(struct record *r)
 		r->child_reaped = true;
 }
 
+/* RSS of each live traced process from /proc/PID/statm (resident and shared pages): at
+ * least once a second, so a report shows the memory curve beside the heap's. */
+static void sample_memory(struct record *r)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	__u64 now = now_ns();
+
+	for (size_t i = 0; i < tracker__proc_count(r->tracker); i++) {
+		struct proc_state *p = tracker__proc_at(r->tracker, i);
+		unsigned long size, resident, shared;
+		char path[64];
+		FILE *f;
+
+		if (p->exited)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%u/statm", p->pid);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fscanf(f, "%lu %lu %lu", &size, &resident, &shared) == 3 && resident >= shared)
+			tracker__add_rss(r->tracker, p->pid, now, (resident - shared) * page,
+					 shared * page);
+		fclose(f);
+	}
+}
+
 static int run_loop(struct record *r)
 {
+	__u64 next_sample = 0;
+
 	__u64 deadline = r->o.duration_s ? r->start_ns + (__u64)(r->o.duration_s * 1e9) : 0;
 
 	while (!exiting) {
@@ -294,6 +322,10 @@ static int run_loop(struct record *r)
 			return EXIT_FAILURE_OTHER;
 		}
 		reap_child(r);
+		if (now_ns() >= next_sample) {
+			sample_memory(r);
+			next_sample = now_ns() + 1000000000ULL;
+		}
 		if (deadline && now_ns() >= deadline)
 			break;
 		if (targets_gone(r))

@@ -9,6 +9,7 @@
 #include "report.h"
 #include "symbolize.h"
 #include "tracker.h"
+#include "verdict.h"
 
 static const char *const uv_type_names[LS_UV_TYPE_MAX] = {
 	[LS_UV_ASYNC] = "async",     [LS_UV_CHECK] = "check",	   [LS_UV_FS_EVENT] = "fs_event",
@@ -184,17 +185,64 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void fill_gc(struct report_process *rp, struct gc_stats *g)
+static void fill_gc(struct report_process *rp, const struct gc_stats *g)
 {
+	__u64 *sorted;
+
 	memcpy(rp->gc_count, g->count, sizeof(rp->gc_count));
 	rp->gc_other = g->other;
 	rp->gc_pause_total_ms = g->pause_total_ns / 1e6;
 	rp->gc_pause_max_ms = g->pause_max_ns / 1e6;
 	if (!g->npauses)
 		return;
-	/* nearest-rank p99 */
-	qsort(g->pauses_ns, g->npauses, sizeof(*g->pauses_ns), cmp_u64);
-	rp->gc_pause_p99_ms = g->pauses_ns[(g->npauses * 99 + 99) / 100 - 1] / 1e6;
+	/* nearest-rank p99, on a copy: the pauses line up with the heap sizes */
+	sorted = malloc(g->npauses * sizeof(*sorted));
+	if (!sorted)
+		return;
+	memcpy(sorted, g->pauses_ns, g->npauses * sizeof(*sorted));
+	qsort(sorted, g->npauses, sizeof(*sorted), cmp_u64);
+	rp->gc_pause_p99_ms = sorted[(g->npauses * 99 + 99) / 100 - 1] / 1e6;
+	free(sorted);
+}
+
+/* Collections and memory samples, merged in time order, and the heap verdict. */
+static int fill_memory(struct report_process *rp, const struct proc_state *p, __u64 start_ns)
+{
+	const struct gc_stats *g = &p->gc;
+	struct verdict_result v;
+	struct heap_point *pts;
+	size_t i = 0, j = 0, n = 0;
+
+	rp->mem = calloc(g->npauses + p->nrss + 1, sizeof(*rp->mem));
+	pts = calloc(g->npauses + 1, sizeof(*pts));
+	if (!rp->mem || !pts) {
+		free(pts);
+		return -ENOMEM;
+	}
+	while (i < g->npauses || j < p->nrss) {
+		struct report_mem_sample *m = &rp->mem[n++];
+
+		if (j == p->nrss || (i < g->npauses && g->heap_ts_ns[i] <= p->rss[j].ts_ns)) {
+			m->t_s = (g->heap_ts_ns[i] - start_ns) / 1e9;
+			m->heap_used = g->heap_after[i];
+			i++;
+		} else {
+			m->t_s = (p->rss[j].ts_ns - start_ns) / 1e9;
+			m->rss_anon = p->rss[j].anon;
+			m->rss_file = p->rss[j].file;
+			j++;
+		}
+	}
+	rp->nmem = n;
+	for (i = 0; i < g->npauses; i++)
+		pts[i] = (struct heap_point){ g->heap_ts_ns[i], g->heap_after[i],
+					      g->full[i] };
+	verdict__judge(pts, g->npauses, &v);
+	free(pts);
+	rp->verdict = verdict__name(v.verdict);
+	rp->floor_slope_bytes_per_s = v.slope_bytes_per_s;
+	snprintf(rp->evidence, sizeof(rp->evidence), "%s", v.evidence);
+	return 0;
 }
 
 static int fill_process(struct report_process *rp, struct proc_state *p, struct tracker *t,
@@ -220,8 +268,13 @@ static int fill_process(struct report_process *rp, struct proc_state *p, struct 
 		 p->probe_handles[0] ? p->probe_handles : "not attached");
 	snprintf(rp->probe_gc, sizeof(rp->probe_gc), "%s",
 		 p->probe_gc[0] ? p->probe_gc : "not attached");
-	rp->has_gc = !strcmp(p->probe_gc, "attached");
+	rp->has_gc = !strncmp(p->probe_gc, "attached", 8);
 	fill_gc(rp, &p->gc);
+	if (rp->has_gc) {
+		err = fill_memory(rp, p, o->start_ns);
+		if (err)
+			return err;
+	}
 	rp->preexisting_fds = p->preexisting_fds;
 	rp->preexisting_fds_closed = p->preexisting_fds_closed;
 	rp->preexisting_handles_closed = p->preexisting_handles_closed;
@@ -281,6 +334,7 @@ void report__free(struct report *r)
 		for (size_t j = 0; j < p->nleaks; j++)
 			free_frames(p->leaks[j].frames, p->leaks[j].nframes);
 		free(p->leaks);
+		free(p->mem);
 	}
 	free(r->procs);
 	memset(r, 0, sizeof(*r));

@@ -37,6 +37,12 @@ struct report_leak {
 	size_t nframes;
 };
 
+struct report_mem_sample {
+	double t_s;
+	__u64 heap_used; /* after a collection; 0: a memory sample, not a collection */
+	__u64 rss_anon, rss_file; /* 0 and 0: not sampled at that time */
+};
+
 struct report_process {
 	__u32 pid;
 	__u32 parent_pid;
@@ -51,6 +57,12 @@ struct report_process {
 	__u64 gc_count[3];	  /* scavenge, mark_compact, minor_mark_compact */
 	__u64 gc_other;
 	double gc_pause_total_ms, gc_pause_max_ms, gc_pause_p99_ms;
+	/* memory: samples relative to the start of tracing, and the heap verdict */
+	struct report_mem_sample *mem;
+	size_t nmem;
+	const char *verdict; /* "leak", "growing", "stable", "unknown" */
+	double floor_slope_bytes_per_s;
+	char evidence[256];
 	__u64 preexisting_fds, preexisting_fds_closed, preexisting_handles_closed;
 	__u64 open_fds, open_handles; /* everything open at the end, of any age */
 	struct report_leak *leaks;

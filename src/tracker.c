@@ -60,6 +60,10 @@ void tracker__free(struct tracker *t)
 		free_items(&p->pending_closes, false);
 		free_items(&p->handle_fds, false);
 		free(p->gc.pauses_ns);
+		free(p->gc.heap_ts_ns);
+		free(p->gc.heap_after);
+		free(p->gc.full);
+		free(p->rss);
 		free(p);
 	}
 	free(t->order);
@@ -331,13 +335,25 @@ static int on_gc(struct gc_stats *g, const struct ls_gc_event *e)
 		g->pause_max_ns = e->pause_ns;
 	if (g->npauses == g->cap) {
 		size_t cap = g->cap ? g->cap * 2 : 64;
-		__u64 *n = realloc(g->pauses_ns, cap * sizeof(*n));
+		__u64 *a = realloc(g->pauses_ns, cap * sizeof(*a));
+		__u64 *b = a ? realloc(g->heap_ts_ns, cap * sizeof(*b)) : NULL;
+		__u64 *c = b ? realloc(g->heap_after, cap * sizeof(*c)) : NULL;
+		int *d = c ? realloc(g->full, cap * sizeof(*d)) : NULL;
 
-		if (!n)
+		if (a)
+			g->pauses_ns = a;
+		if (b)
+			g->heap_ts_ns = b;
+		if (c)
+			g->heap_after = c;
+		if (!d)
 			return -ENOMEM;
-		g->pauses_ns = n;
+		g->full = d;
 		g->cap = cap;
 	}
+	g->heap_ts_ns[g->npauses] = e->h.ts_ns;
+	g->heap_after[g->npauses] = e->heap_after;
+	g->full[g->npauses] = e->collector == LS_GC_MARK_COMPACTOR;
 	g->pauses_ns[g->npauses++] = e->pause_ns;
 	return 0;
 }
@@ -437,4 +453,23 @@ int tracker__on_event(struct tracker *t, const void *data, size_t size)
 	if (err == -EINVAL)
 		t->bad_events++;
 	return err;
+}
+
+int tracker__add_rss(struct tracker *t, __u32 pid, __u64 ts_ns, __u64 anon, __u64 file)
+{
+	struct proc_state *p = tracker__proc(t, pid, false);
+
+	if (!p || p->exited)
+		return 0;
+	if (p->nrss == p->rss_cap) {
+		size_t cap = p->rss_cap ? p->rss_cap * 2 : 64;
+		struct rss_sample *n = realloc(p->rss, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		p->rss = n;
+		p->rss_cap = cap;
+	}
+	p->rss[p->nrss++] = (struct rss_sample){ .ts_ns = ts_ns, .anon = anon, .file = file };
+	return 0;
 }

@@ -30,6 +30,12 @@ struct open_item {
 
 #define PROBE_STATUS_LEN 160
 
+/* Process memory, sampled by userspace from /proc/PID/statm (at least once a second). */
+struct rss_sample {
+	__u64 ts_ns;
+	__u64 anon, file; /* bytes */
+};
+
 /* V8 garbage collections of one process (struct ls_gc_event). */
 struct gc_stats {
 	__u64 count[3]; /* enum ls_gc_collector */
@@ -37,6 +43,8 @@ struct gc_stats {
 	__u64 pause_total_ns;
 	__u64 pause_max_ns;
 	__u64 *pauses_ns; /* every pause, for percentiles */
+	__u64 *heap_ts_ns, *heap_after; /* per collection: when it ended, live bytes after */
+	int *full;			/* per collection: a mark-compact */
 	size_t npauses, cap;
 };
 
@@ -61,6 +69,8 @@ struct proc_state {
 	char probe_handles[PROBE_STATUS_LEN];
 	char probe_gc[PROBE_STATUS_LEN];
 	struct gc_stats gc;
+	struct rss_sample *rss;
+	size_t nrss, rss_cap;
 };
 
 struct tracker;
@@ -81,5 +91,7 @@ size_t tracker__proc_count(const struct tracker *t);
 struct stack_table *tracker__stacks(const struct tracker *t);
 __u64 tracker__events(const struct tracker *t);
 __u64 tracker__bad_events(const struct tracker *t);
+/* A memory sample of a live process.  0 or -ENOMEM. */
+int tracker__add_rss(struct tracker *t, __u32 pid, __u64 ts_ns, __u64 anon, __u64 file);
 
 #endif

@@ -186,6 +186,7 @@ struct ls_gc_event {
 	struct ls_event_header h; /* ts_ns: when it ended */
 	__u64 start_ns;
 	__u64 pause_ns;
+	__u64 heap_after; /* bytes of live objects after it (Heap::SizeOfObjects), 0: unknown */
 	__u32 collector; /* enum ls_gc_collector */
 	__u32 reason;	 /* V8's enum GarbageCollectionReason */
 };

@@ -44,6 +44,32 @@ static void write_leak(struct json_writer *w, const struct report_leak *l)
 	json__end_object(w);
 }
 
+/* Collections (heap_used after each) and memory samples (rss), in time order. */
+static void write_memory(struct json_writer *w, const struct report_process *p)
+{
+	json__begin_object(w, "memory");
+	json__begin_array(w, "samples");
+	for (size_t i = 0; i < p->nmem; i++) {
+		const struct report_mem_sample *m = &p->mem[i];
+
+		json__begin_object(w, NULL);
+		json__double(w, "t_s", m->t_s, 3);
+		if (m->heap_used)
+			json__u64(w, "heap_used", m->heap_used);
+		if (m->rss_anon || m->rss_file) {
+			json__u64(w, "rss", m->rss_anon + m->rss_file);
+			json__u64(w, "rss_anon", m->rss_anon);
+			json__u64(w, "rss_file", m->rss_file);
+		}
+		json__end_object(w);
+	}
+	json__end_array(w);
+	json__double(w, "post_gc_floor_slope_bytes_per_s", p->floor_slope_bytes_per_s, 0);
+	json__string(w, "verdict", p->verdict);
+	json__string(w, "evidence", p->evidence);
+	json__end_object(w);
+}
+
 static void write_process(struct json_writer *w, const struct report_process *p)
 {
 	json__begin_object(w, NULL);
@@ -73,6 +99,7 @@ static void write_process(struct json_writer *w, const struct report_process *p)
 		json__double(w, "pause_max_ms", p->gc_pause_max_ms, 3);
 		json__double(w, "pause_p99_ms", p->gc_pause_p99_ms, 3);
 		json__end_object(w);
+		write_memory(w, p);
 	}
 	json__begin_object(w, "preexisting");
 	json__u64(w, "fds", p->preexisting_fds);

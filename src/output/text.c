@@ -42,6 +42,37 @@ static void print_leak(FILE *f, const struct report_leak *l)
 	fputc('\n', f);
 }
 
+/* The heap after each collection as one line of block characters: a sawtooth is healthy, a
+ * ramp is a leak. */
+static void print_sparkline(FILE *f, const struct report_process *p)
+{
+	static const char *const bars[] = { "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█" };
+	__u64 lo = 0, hi = 0;
+	size_t n = 0, shown = 0, step;
+
+	for (size_t i = 0; i < p->nmem; i++) {
+		__u64 v = p->mem[i].heap_used;
+
+		if (!v)
+			continue;
+		lo = !n || v < lo ? v : lo;
+		hi = v > hi ? v : hi;
+		n++;
+	}
+	if (n < 2)
+		return;
+	step = (n + 59) / 60; /* at most 60 characters */
+	fprintf(f, "  heap after GC %.1f..%.1f MB: ", lo / 1048576.0, hi / 1048576.0);
+	for (size_t i = 0; i < p->nmem; i++) {
+		__u64 v = p->mem[i].heap_used;
+
+		if (!v || shown++ % step)
+			continue;
+		fputs(bars[hi > lo ? (v - lo) * 7 / (hi - lo) : 0], f);
+	}
+	fputc('\n', f);
+}
+
 static void print_process(FILE *f, const struct report_process *p, double min_age)
 {
 	size_t singles = 0;
@@ -60,6 +91,10 @@ static void print_process(FILE *f, const struct report_process *p, double min_ag
 			(unsigned long long)p->gc_count[0], (unsigned long long)p->gc_count[1],
 			(unsigned long long)p->gc_count[2], p->gc_pause_total_ms,
 			p->gc_pause_max_ms, p->gc_pause_p99_ms);
+	if (p->has_gc) {
+		fprintf(f, "  heap: %s: %s\n", p->verdict, p->evidence);
+		print_sparkline(f, p);
+	}
 	fprintf(f, "  before tracing: %llu fds open (%llu closed since), %llu handles closed\n",
 		(unsigned long long)p->preexisting_fds,
 		(unsigned long long)p->preexisting_fds_closed,

@@ -36,7 +36,7 @@ int BPF_KPROBE(gc_enter, void *heap, int collector, int reason)
 		.reason = reason,
 	};
 
-	count(LS_CNT_UPROBE_HITS);
+	count(LS_CNT_GC_HITS);
 	bpf_map_update_elem(&gc_inflight, &tid, &v, BPF_ANY);
 	return 0;
 }
@@ -48,7 +48,7 @@ int BPF_KRETPROBE(gc_exit)
 	struct gc_start *v = bpf_map_lookup_elem(&gc_inflight, &tid);
 	struct ls_gc_event e = {};
 
-	count(LS_CNT_UPROBE_HITS);
+	count(LS_CNT_GC_HITS);
 	if (!v)
 		return 0;
 	fill_header(&e.h, LS_EV_GC);
@@ -71,7 +71,7 @@ int BPF_KRETPROBE(heap_size_exit, __u64 size)
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct gc_start *v = bpf_map_lookup_elem(&gc_inflight, &tid);
 
-	count(LS_CNT_UPROBE_HITS);
+	count(LS_CNT_GC_HITS);
 	if (v)
 		v->heap_size = size;
 	return 0;

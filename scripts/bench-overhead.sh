@@ -128,14 +128,14 @@ parse_wrk() {
 	' "$1"
 }
 
-# report.json -> "uprobe_hits syscall_hits events lost_events", n/a for what is missing
+# report.json -> "uprobe_hits gc_hits syscall_hits events lost_events", n/a for what is missing
 parse_report() {
 	node -e '
 	let r = {};
 	try { r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); } catch {}
 	const s = r.stats || {};
 	const v = (x) => (typeof x === "number" ? x : "n/a");
-	console.log([v(s.uprobe_hits), v(s.syscall_hits), v(s.events), v(r.lost_events)].join(" "));
+	console.log([v(s.uprobe_hits), v(s.gc_hits), v(s.syscall_hits), v(s.events), v(r.lost_events)].join(" "));
 	' "$1"
 }
 
@@ -162,7 +162,7 @@ row() {
 
 results="$work/results.tsv"
 row load mode round rps p99_ms requests errors attach_ms attach_wall_ms rss_kb cpu_s \
-	uprobe_hits syscall_hits events lost tool_exit >"$results"
+	uprobe_hits gc_hits syscall_hits events lost tool_exit >"$results"
 
 # traced_run LOAD ROUND: one wrk run with the tool attached; appends a line to $results
 traced_run() {
@@ -219,7 +219,7 @@ untraced_run() {
 	run_wrk "$load" "$SECS" "$work/wrk.untraced.$load.$round"
 	# shellcheck disable=SC2046
 	row "$load" untraced "$round" $(parse_wrk "$work/wrk.untraced.$load.$round") \
-		n/a n/a n/a n/a n/a n/a n/a n/a n/a >>"$results"
+		n/a n/a n/a n/a n/a n/a n/a n/a n/a n/a >>"$results"
 }
 
 echo "bench-overhead: server pid $node_pid on CPU $SERVER_CPU ($url), wrk on CPU $WRK_CPU," \
@@ -255,7 +255,7 @@ const median = (xs) => {
 };
 const fmt = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : "n/a");
 const cols = ["load", "rps untraced", "rps traced", "rps ratio", "p99 ms untr", "p99 ms traced",
-	      "p99 ratio", "attach ms", "peak RSS MB", "tool CPU s", "uprobe/req", "syscall/req",
+	      "p99 ratio", "attach ms", "peak RSS MB", "tool CPU s", "uprobe/req", "gc hits/req", "syscall/req",
 	      "events/req", "lost events", "wrk errors"];
 const out = [cols];
 for (const load of ["keepalive", "close"]) {
@@ -272,7 +272,7 @@ for (const load of ["keepalive", "close"]) {
 		  fmt(median(t.map((r) => num(r.attach_ms))), 1),
 		  fmt(Math.max(...t.map((r) => num(r.rss_kb)).filter(Number.isFinite)) / 1024, 1),
 		  fmt(median(t.map((r) => num(r.cpu_s)))),
-		  fmt(perReq("uprobe_hits")), fmt(perReq("syscall_hits")), fmt(perReq("events")),
+		  fmt(perReq("uprobe_hits")), fmt(perReq("gc_hits")), fmt(perReq("syscall_hits")), fmt(perReq("events")),
 		  lost.length ? String(lost.reduce((a, b) => a + b, 0)) : "n/a",
 		  String([...u, ...t].reduce((a, r) => a + num(r.errors), 0))]);
 }

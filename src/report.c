@@ -225,6 +225,8 @@ static int fill_memory(struct report_process *rp, const struct proc_state *p, __
 		if (j == p->nrss || (i < g->npauses && g->heap_ts_ns[i] <= p->rss[j].ts_ns)) {
 			m->t_s = (g->heap_ts_ns[i] - start_ns) / 1e9;
 			m->heap_used = g->heap_after[i];
+			m->full = g->full[i];
+			m->reason = g->reason[i];
 			i++;
 		} else {
 			m->t_s = (p->rss[j].ts_ns - start_ns) / 1e9;
@@ -312,6 +314,7 @@ int report__build(struct report *r, struct tracker *t, struct symbolizer *sym,
 	r->lost_events = o->counters[LS_CNT_LOST_EVENTS];
 	r->syscall_hits = o->counters[LS_CNT_SYSCALL_HITS];
 	r->uprobe_hits = o->counters[LS_CNT_UPROBE_HITS];
+	r->gc_hits = o->counters[LS_CNT_GC_HITS];
 	r->unpaired_stream_handles = o->counters[LS_CNT_PENDING_OVERFLOW];
 	r->events = tracker__events(t);
 	r->bad_events = tracker__bad_events(t);

@@ -40,6 +40,8 @@ struct report_leak {
 struct report_mem_sample {
 	double t_s;
 	__u64 heap_used; /* after a collection; 0: a memory sample, not a collection */
+	int full;	 /* that collection was a mark-compact */
+	__u32 reason;
 	__u64 rss_anon, rss_file; /* 0 and 0: not sampled at that time */
 };
 
@@ -77,6 +79,7 @@ struct report {
 	__u64 bad_events;
 	__u64 syscall_hits;
 	__u64 uprobe_hits;
+	__u64 gc_hits;
 	__u64 unpaired_stream_handles; /* overflowed the pending set: never released */
 	__u64 stacks;
 	struct report_process *procs;

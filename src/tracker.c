@@ -63,6 +63,7 @@ void tracker__free(struct tracker *t)
 		free(p->gc.heap_ts_ns);
 		free(p->gc.heap_after);
 		free(p->gc.full);
+		free(p->gc.reason);
 		free(p->rss);
 		free(p);
 	}
@@ -339,6 +340,7 @@ static int on_gc(struct gc_stats *g, const struct ls_gc_event *e)
 		__u64 *b = a ? realloc(g->heap_ts_ns, cap * sizeof(*b)) : NULL;
 		__u64 *c = b ? realloc(g->heap_after, cap * sizeof(*c)) : NULL;
 		int *d = c ? realloc(g->full, cap * sizeof(*d)) : NULL;
+		__u32 *e2 = d ? realloc(g->reason, cap * sizeof(*e2)) : NULL;
 
 		if (a)
 			g->pauses_ns = a;
@@ -346,14 +348,17 @@ static int on_gc(struct gc_stats *g, const struct ls_gc_event *e)
 			g->heap_ts_ns = b;
 		if (c)
 			g->heap_after = c;
-		if (!d)
+		if (d)
+			g->full = d;
+		if (!e2)
 			return -ENOMEM;
-		g->full = d;
+		g->reason = e2;
 		g->cap = cap;
 	}
 	g->heap_ts_ns[g->npauses] = e->h.ts_ns;
 	g->heap_after[g->npauses] = e->heap_after;
 	g->full[g->npauses] = e->collector == LS_GC_MARK_COMPACTOR;
+	g->reason[g->npauses] = e->reason;
 	g->pauses_ns[g->npauses++] = e->pause_ns;
 	return 0;
 }

@@ -45,6 +45,7 @@ struct gc_stats {
 	__u64 *pauses_ns; /* every pause, for percentiles */
 	__u64 *heap_ts_ns, *heap_after; /* per collection: when it ended, live bytes after */
 	int *full;			/* per collection: a mark-compact */
+	__u32 *reason;			/* per collection: V8 GarbageCollectionReason */
 	size_t npauses, cap;
 };
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "verdict.h"
 
@@ -9,7 +10,7 @@
 #define MIN_SPAN_S 4.0
 #define MAX_WINDOWS 8
 #define MIN_WINDOWS 4
-#define LEAK_RISE_SHARE 0.75	  /* of the window-to-window steps that must go up */
+#define LEAK_RISE_SHARE 0.66	  /* of the window-to-window steps that must go up */
 #define LEAK_MIN_RISE (2 << 20)	  /* bytes, floor to floor */
 #define LEAK_MIN_RISE_SHARE 0.10 /* of the first floor */
 #define GROWING_MIN_RISE (1 << 20)
@@ -54,19 +55,28 @@ static int window_floors(const struct heap_point *p, size_t n, int w, int only_f
 	return used;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Theil-Sen: the median of the slopes between every pair of floors.  One odd collection (a
+ * floor far off the line, seen once in CI) moves it little, where least squares would follow. */
 static double slope_of(const double *x, const double *y, int n)
 {
-	double mx = 0, my = 0, sxx = 0, sxy = 0;
+	double s[MAX_WINDOWS * (MAX_WINDOWS - 1) / 2];
+	int k = 0;
 
-	for (int i = 0; i < n; i++) {
-		mx += x[i] / n;
-		my += y[i] / n;
-	}
-	for (int i = 0; i < n; i++) {
-		sxx += (x[i] - mx) * (x[i] - mx);
-		sxy += (x[i] - mx) * (y[i] - my);
-	}
-	return sxx > 0 ? sxy / sxx : 0;
+	for (int i = 0; i < n; i++)
+		for (int j = i + 1; j < n; j++)
+			if (x[j] > x[i])
+				s[k++] = (y[j] - y[i]) / (x[j] - x[i]);
+	if (!k)
+		return 0;
+	qsort(s, k, sizeof(*s), cmp_double);
+	return k % 2 ? s[k / 2] : (s[k / 2 - 1] + s[k / 2]) / 2;
 }
 
 /*
@@ -129,7 +139,9 @@ void verdict__judge(const struct heap_point *points, size_t n, struct verdict_re
 	out->steps = used - 1;
 	for (int i = 1; i < used; i++)
 		out->rises += floor[i] > floor[i - 1] + STEP_NOISE;
-	rise = out->last_floor - out->first_floor;
+	/* the rise along the robust slope, not last minus first: one odd floor at either end
+	 * must not decide */
+	rise = out->slope_bytes_per_s * (t[used - 1] - t[0]);
 	if (out->full && out->rises >= LEAK_RISE_SHARE * out->steps && rise >= LEAK_MIN_RISE &&
 	    rise >= LEAK_MIN_RISE_SHARE * out->first_floor && out->slope_bytes_per_s > 0)
 		out->verdict = VERDICT_LEAK;

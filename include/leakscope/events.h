@@ -195,9 +195,10 @@ struct ls_gc_event {
 enum ls_counter {
 	LS_CNT_LOST_EVENTS = 0,	 /* ring buffer full: event dropped */
 	LS_CNT_SYSCALL_HITS = 1, /* traced syscalls of target processes */
-	LS_CNT_UPROBE_HITS = 2,	 /* uprobe hits in target processes */
+	LS_CNT_UPROBE_HITS = 2,	 /* libuv uprobe hits in target processes */
 	LS_CNT_STACK_ERRORS = 3, /* stack walks that faulted before the first frame */
 	LS_CNT_PENDING_OVERFLOW = 4, /* stream handles that could not wait for their fd */
+	LS_CNT_GC_HITS = 5,	 /* GC uprobe and uretprobe hits (not in UPROBE_HITS) */
 	LS_CNT_MAX = 8,
 };
 

@@ -54,8 +54,11 @@ static void write_memory(struct json_writer *w, const struct report_process *p)
 
 		json__begin_object(w, NULL);
 		json__double(w, "t_s", m->t_s, 3);
-		if (m->heap_used)
+		if (m->heap_used) {
 			json__u64(w, "heap_used", m->heap_used);
+			json__bool(w, "mark_compact", m->full);
+			json__u64(w, "reason", m->reason);
+		}
 		if (m->rss_anon || m->rss_file) {
 			json__u64(w, "rss", m->rss_anon + m->rss_file);
 			json__u64(w, "rss_anon", m->rss_anon);
@@ -132,6 +135,7 @@ int output__json(FILE *f, const struct report *r)
 	json__u64(&w, "bad_events", r->bad_events);
 	json__u64(&w, "syscall_hits", r->syscall_hits);
 	json__u64(&w, "uprobe_hits", r->uprobe_hits);
+	json__u64(&w, "gc_hits", r->gc_hits);
 	json__u64(&w, "unpaired_stream_handles", r->unpaired_stream_handles);
 	json__u64(&w, "stacks", r->stacks);
 	json__end_object(&w);

@@ -27,3 +27,24 @@ test('heap__bounded_cache__verdict_not_leak', async () => {
 	assert.notEqual(proc.memory.verdict, 'leak', proc.memory.evidence);
 	assert.notEqual(proc.memory.verdict, 'unknown', proc.memory.evidence);
 });
+
+// The classic two that leave no fd or handle behind: only the heap grows.
+for (const [leak, heal, what] of [
+	['leak-listeners.js', 'heal-listeners.js', 'EventEmitter listeners added per HTTP request'],
+	['leak-intervals.js', 'heal-intervals.js', 'setInterval per task never cleared'],
+]) {
+	test(`heap__${leak.replace(/\.js$/, '').replace(/-/g, '_')}__verdict_leak`, async () => {
+		const r = await L.recordCommand(leak);
+		L.assertValidReport(r);
+		assert.ok(r.result.leaked > 1000, `${what}: the script leaked only ${r.result.leaked}`);
+		const proc = L.processOf(r);
+		assert.equal(proc.memory.verdict, 'leak', `${what}: ${proc.memory.evidence}`);
+	});
+	test(`heap__${heal.replace(/\.js$/, '').replace(/-/g, '_')}__verdict_not_leak`, async () => {
+		const r = await L.recordCommand(heal);
+		L.assertValidReport(r);
+		assert.equal(r.result.leaked, 0);
+		const proc = L.processOf(r);
+		assert.notEqual(proc.memory.verdict, 'leak', `${what}, cleaned up: ${proc.memory.evidence}`);
+	});
+}

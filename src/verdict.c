@@ -13,6 +13,7 @@
 #define LEAK_RISE_SHARE 0.66	  /* of the window-to-window steps that must go up */
 #define LEAK_MIN_RISE (2 << 20)	  /* bytes, floor to floor */
 #define LEAK_MIN_RISE_SHARE 0.10 /* of the first floor */
+#define LEAK_MIN_SLOPE (512 << 10) /* bytes/s: slower is "growing" (record longer) */
 #define GROWING_MIN_RISE (1 << 20)
 #define STEP_NOISE (64 << 10)	  /* a floor that moves less than this did not move */
 #define MIN_FULL 3		  /* mark-compacts needed to call anything a leak */
@@ -142,10 +143,12 @@ void verdict__judge(const struct heap_point *points, size_t n, struct verdict_re
 	/* the rise along the robust slope, not last minus first: one odd floor at either end
 	 * must not decide */
 	rise = out->slope_bytes_per_s * (t[used - 1] - t[0]);
-	if (out->full && out->rises >= LEAK_RISE_SHARE * out->steps && rise >= LEAK_MIN_RISE &&
-	    rise >= LEAK_MIN_RISE_SHARE * out->first_floor && out->slope_bytes_per_s > 0)
+	if (out->slope_bytes_per_s >= LEAK_MIN_SLOPE && out->full &&
+	    out->rises >= LEAK_RISE_SHARE * out->steps && rise >= LEAK_MIN_RISE &&
+	    rise >= LEAK_MIN_RISE_SHARE * out->first_floor)
 		out->verdict = VERDICT_LEAK;
-	else if (!out->full && scavenge_leak(points, n, out, rise))
+	else if (out->slope_bytes_per_s >= LEAK_MIN_SLOPE && !out->full &&
+		 scavenge_leak(points, n, out, rise))
 		out->verdict = VERDICT_LEAK;
 	else if (rise >= GROWING_MIN_RISE && out->slope_bytes_per_s > 0)
 		out->verdict = VERDICT_GROWING;

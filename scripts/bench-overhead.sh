@@ -225,7 +225,7 @@ untraced_run() {
 echo "bench-overhead: server pid $node_pid on CPU $SERVER_CPU ($url), wrk on CPU $WRK_CPU," \
      "tool on ${TOOL_CPUS:-any CPU}; $ROUNDS rounds x ${SECS}s per mode, ${WARMUP}s warm-up," \
      "$CONNS connections"
-for load in keepalive close; do
+for load in ${LOADS:-keepalive close}; do
 	echo "== $load: warm-up ${WARMUP}s"
 	run_wrk "$load" "$WARMUP" "$work/wrk.warmup.$load"
 	for round in $(seq "$ROUNDS"); do

@@ -17,6 +17,7 @@
 #include "leakscope/events.h"
 #include "probes.h"
 #include "procmaps.h"
+#include "uprobe_links.h"
 
 enum hook {
 	HOOK_INIT,
@@ -91,9 +92,13 @@ struct uv_offsets {
 	__u64 heap_size_off;
 };
 
+/* A process's uprobes: uprobe_multi link fds (one per BPF program), or, on kernels without
+ * those links, one perf-event link per probed function. */
 struct pid_links {
 	struct bpf_link *links[N_UV_PROBES + 3]; /* + the GC uprobe and uretprobes */
 	int n;
+	int fds[8];
+	int nfds;
 };
 
 struct probes {
@@ -101,11 +106,29 @@ struct probes {
 	struct handles_bpf *handles;
 	struct gc_bpf *gc;
 	struct ring_buffer *rb;
+	bool multi;		   /* uprobe_multi links: see src/uprobe_links.c */
 	struct hashmap pid_links;  /* pid -> struct pid_links */
 	struct hashmap offsets;	   /* dev ^ ino -> struct uv_offsets */
 	probes_event_cb on_event;
 	void *ctx;
 };
+
+static void pid_links__free(struct pid_links *l)
+{
+	uprobe_links__close_all(l->fds, l->nfds);
+	for (int i = 0; i < l->n; i++)
+		bpf_link__destroy(l->links[i]);
+	free(l);
+}
+
+/* Undo the last attach_group() of one offset. */
+static void pid_links__drop_last(struct pid_links *l)
+{
+	if (l->nfds)
+		uprobe_links__close_all(&l->fds[--l->nfds], 1);
+	else if (l->n)
+		bpf_link__destroy(l->links[--l->n]);
+}
 
 static int on_ringbuf(void *ctx, void *data, size_t size)
 {
@@ -133,6 +156,16 @@ static int share_common_maps(struct probes *p, struct bpf_object *obj)
 			return err;
 	}
 	return 0;
+}
+
+/* Every program of obj is a uprobe: loaded for uprobe_multi links, the only way they attach. */
+static void multi_attach_type(struct bpf_object *obj)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, obj)
+		bpf_program__set_expected_attach_type(
+			prog, (enum bpf_attach_type)LS_BPF_TRACE_UPROBE_MULTI);
 }
 
 static int silent_print(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -177,6 +210,9 @@ int probes__open(const struct probes_opts *o, struct probes **out, const char **
 		goto fail;
 	}
 	p->handles->rodata->wakeup_bytes = o->ringbuf_bytes / 8;
+	p->multi = uprobe_links__multi_supported();
+	if (p->multi)
+		multi_attach_type(p->handles->obj);
 	err = share_common_maps(p, p->handles->obj) ?: handles_bpf__load(p->handles);
 	if (err) {
 		*why = "cannot load the libuv probes into the kernel";
@@ -189,6 +225,8 @@ int probes__open(const struct probes_opts *o, struct probes **out, const char **
 		goto fail;
 	}
 	p->gc->rodata->wakeup_bytes = o->ringbuf_bytes / 8;
+	if (p->multi)
+		multi_attach_type(p->gc->obj);
 	err = share_common_maps(p, p->gc->obj) ?: gc_bpf__load(p->gc);
 	if (err) {
 		*why = "cannot load the garbage collection probes into the kernel";
@@ -222,11 +260,7 @@ void probes__close(struct probes *p)
 	if (!p)
 		return;
 	while (hashmap__next(&p->pid_links, &it, &key, &v)) {
-		struct pid_links *l = v;
-
-		for (int i = 0; i < l->n; i++)
-			bpf_link__destroy(l->links[i]);
-		free(l);
+		pid_links__free(v);
 	}
 	hashmap__clear(&p->pid_links);
 	it = 0;
@@ -358,35 +392,77 @@ static struct bpf_program *program_of(struct probes *p, enum hook hook)
 	return NULL;
 }
 
+/*
+ * Attach prog at offs[0..n) of path, for pid: one uprobe_multi link when the kernel has them,
+ * else one perf-event link per offset.  Returns how many offsets are probed.
+ */
+static int attach_group(struct probes *p, struct bpf_program *prog, __u32 pid, const char *path,
+			const __u64 *offs, const __u64 *cookies, int n, bool retprobe,
+			struct pid_links *l)
+{
+	int attached = 0;
+
+	if (!n)
+		return 0;
+	if (p->multi) {
+		int fd = l->nfds < (int)(sizeof(l->fds) / sizeof(l->fds[0]))
+				 ? uprobe_links__attach_multi(bpf_program__fd(prog), path, pid,
+							      offs, cookies, n, retprobe)
+				 : -E2BIG;
+
+		if (fd < 0)
+			return 0;
+		l->fds[l->nfds++] = fd;
+		return n;
+	}
+	for (int i = 0; i < n; i++) {
+		LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = cookies ? cookies[i] : 0,
+			    .retprobe = retprobe);
+		struct bpf_link *link = bpf_program__attach_uprobe_opts(prog, pid, path, offs[i],
+									&opts);
+
+		if (link) {
+			l->links[l->n++] = link;
+			attached++;
+		}
+	}
+	return attached;
+}
+
 static int attach_uv(struct probes *p, __u32 pid, const char *path, const struct uv_offsets *o,
 		     struct pid_links *l, char *status, size_t status_len)
 {
+	static const enum hook hooks[] = { HOOK_INIT, HOOK_CLOSE, HOOK_FS_OPEN, HOOK_FS_WORK };
 	bool per_type = has_per_type_close(o);
-	int attached = 0, failed = 0;
+	int attached = 0, wanted = 0;
 
-	for (size_t i = 0; i < N_UV_PROBES; i++) {
-		LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = uv_probes[i].uv_type);
-		struct bpf_link *link;
+	/* one group per BPF program (uv_close and the per-type closes share one) */
+	for (size_t h = 0; h < sizeof(hooks) / sizeof(hooks[0]); h++) {
+		__u64 offs[N_UV_PROBES], cookies[N_UV_PROBES];
+		int n = 0;
 
-		if (!o->off[i] || (uv_probes[i].unless && offset_of(o, uv_probes[i].unless)))
-			continue;
-		if ((uv_probes[i].hook == HOOK_TYPE_CLOSE && !per_type) ||
-		    (uv_probes[i].hook == HOOK_CLOSE && per_type))
-			continue;
-		link = bpf_program__attach_uprobe_opts(program_of(p, uv_probes[i].hook), pid, path,
-						       o->off[i], &opts);
-		if (!link) {
-			failed++;
-			continue;
+		for (size_t i = 0; i < N_UV_PROBES; i++) {
+			enum hook hook = uv_probes[i].hook;
+
+			if (hook == HOOK_TYPE_CLOSE)
+				hook = HOOK_CLOSE;
+			if (hook != hooks[h] || !o->off[i] ||
+			    (uv_probes[i].unless && offset_of(o, uv_probes[i].unless)))
+				continue;
+			if ((uv_probes[i].hook == HOOK_TYPE_CLOSE && !per_type) ||
+			    (uv_probes[i].hook == HOOK_CLOSE && per_type))
+				continue;
+			offs[n] = o->off[i];
+			cookies[n++] = uv_probes[i].uv_type;
 		}
-		l->links[l->n++] = link;
-		attached++;
+		wanted += n;
+		attached += attach_group(p, program_of(p, hooks[h]), pid, path, offs, cookies, n,
+					 false, l);
 	}
 	if (!attached)
 		snprintf(status, status_len, "failed: no uprobe could be attached to %s", path);
-	else if (failed)
-		snprintf(status, status_len, "attached %d of %d uprobes", attached,
-			 attached + failed);
+	else if (attached < wanted)
+		snprintf(status, status_len, "attached %d of %d uprobes", attached, wanted);
 	else if (!offset_of(o, "uv__fs_work"))
 		snprintf(status, status_len,
 			 "attached (no uv__fs_work symbol: async fs opens show the worker's stack)");
@@ -399,9 +475,8 @@ static int attach_uv(struct probes *p, __u32 pid, const char *path, const struct
 static int attach_gc(struct probes *p, __u32 pid, __u64 off, __u64 heap_size_off,
 		     struct pid_links *l, char *status, size_t status_len)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, ret_opts, .retprobe = true);
 	char exe[64];
-	struct bpf_link *enter, *exit, *size;
+	bool size;
 
 	if (!off) {
 		snprintf(status, status_len,
@@ -410,23 +485,20 @@ static int attach_gc(struct probes *p, __u32 pid, __u64 off, __u64 heap_size_off
 		return -ENOENT;
 	}
 	snprintf(exe, sizeof(exe), "/proc/%u/exe", pid);
-	enter = bpf_program__attach_uprobe_opts(p->gc->progs.gc_enter, pid, exe, off, NULL);
-	exit = enter ? bpf_program__attach_uprobe_opts(p->gc->progs.gc_exit, pid, exe, off,
-						       &ret_opts)
-		     : NULL;
-	if (!enter || !exit) {
-		bpf_link__destroy(enter);
+	if (!attach_group(p, p->gc->progs.gc_enter, pid, exe, &off, NULL, 1, false, l)) {
 		snprintf(status, status_len, "failed: cannot attach to the V8 collector");
 		return -EPERM;
 	}
-	l->links[l->n++] = enter;
-	l->links[l->n++] = exit;
+	if (!attach_group(p, p->gc->progs.gc_exit, pid, exe, &off, NULL, 1, true, l)) {
+		/* an entry without its return would leave every collection open */
+		pid_links__drop_last(l);
+		snprintf(status, status_len, "failed: cannot attach to the V8 collector");
+		return -EPERM;
+	}
 	/* the heap after each collection: without it, counts and pauses still come */
-	size = heap_size_off ? bpf_program__attach_uprobe_opts(p->gc->progs.heap_size_exit, pid,
-								exe, heap_size_off, &ret_opts)
-			     : NULL;
-	if (size)
-		l->links[l->n++] = size;
+	size = heap_size_off &&
+	       attach_group(p, p->gc->progs.heap_size_exit, pid, exe, &heap_size_off, NULL, 1,
+			    true, l);
 	snprintf(status, status_len, "%s",
 		 size ? "attached" : "attached (no Heap::SizeOfObjects: no heap size after GC)");
 	return 0;
@@ -472,11 +544,8 @@ void probes__detach_node(struct probes *p, __u32 pid)
 {
 	struct pid_links *l = hashmap__remove(&p->pid_links, pid);
 
-	if (!l)
-		return;
-	for (int i = 0; i < l->n; i++)
-		bpf_link__destroy(l->links[i]);
-	free(l);
+	if (l)
+		pid_links__free(l);
 }
 
 int probes__poll(struct probes *p, int timeout_ms)

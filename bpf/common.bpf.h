@@ -55,6 +55,15 @@ struct {
 	__type(value, __u64);
 } worker_req SEC(".maps");
 
+/* Thread -> the fd its last accept returned, until its next fd-creating syscall or stream
+ * handle init (events.h, LS_EV_HANDLE_ACCEPTED). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __s32);
+} accepted SEC(".maps");
+
 /* Wake the reader only once this much is queued: a wakeup per event (an IPI in a VM) cost a
  * traced HTTP server more than the probes themselves.  Userspace also drains the buffer on
  * its poll timeout, so nothing waits longer than that.  Set by userspace before load. */

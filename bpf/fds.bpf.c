@@ -152,6 +152,14 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		emit_close(nr, args[0], args[1] > 0x7fffffff ? 0x7fffffff : args[1], args[2]);
 		return 0;
 	}
+	/* a handle created before this thread's next fd is the accepted connection's */
+	if (nr == LS_NR_accept || nr == LS_NR_accept4) {
+		__s32 fd = ret;
+
+		bpf_map_update_elem(&accepted, &tid, &fd, BPF_ANY);
+	} else {
+		bpf_map_delete_elem(&accepted, &tid);
+	}
 	if (nr == LS_NR_pipe || nr == LS_NR_pipe2)
 		bpf_probe_read_user(fds, sizeof(fds), (void *)args[0]);
 	else if (nr == LS_NR_socketpair)

@@ -63,11 +63,27 @@ SEC("uprobe")
 int BPF_KPROBE(handle_init, void *loop, void *handle)
 {
 	__u32 type = bpf_get_attach_cookie(ctx);
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__s32 *accepted_fd;
 
 	if (type == LS_UV_TCP || type == LS_UV_NAMED_PIPE || type == LS_UV_TTY) {
 		/* make room: earlier handles may have their fd by now, or be closed already */
 		sweep_pending(bpf_get_current_pid_tgid() >> 32);
+		/* still paired through its fd as read from the handle, not trusted from here */
 		add_pending((__u64)handle, type);
+	}
+	accepted_fd = type == LS_UV_TTY ? NULL : bpf_map_lookup_elem(&accepted, &tid);
+	if (accepted_fd) {
+		struct ls_handle_fd_event e = {};
+
+		count(LS_CNT_UPROBE_HITS);
+		fill_header(&e.h, LS_EV_HANDLE_ACCEPTED);
+		e.handle = (__u64)handle;
+		e.fd = *accepted_fd;
+		e.uv_type = type;
+		bpf_map_delete_elem(&accepted, &tid);
+		emit(&e, sizeof(e));
+		return 0;
 	}
 	return emit_handle(ctx, LS_EV_HANDLE_INIT, (__u64)handle, type, LS_HP_INIT, 1);
 }

@@ -142,7 +142,7 @@ static int on_ringbuf(void *ctx, void *data, size_t size)
 static int share_common_maps(struct probes *p, struct bpf_object *obj)
 {
 	static const char *const names[] = { "events", "targets", "counters", "worker_req",
-					     "stream_pending" };
+					     "stream_pending", "accepted" };
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		struct bpf_map *dst = bpf_object__find_map_by_name(obj, names[i]);

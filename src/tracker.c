@@ -304,6 +304,19 @@ static int on_handle(struct tracker *t, struct proc_state *p, const struct ls_ha
 	}
 }
 
+/* A connection's handle, created right after its accept: it takes the accepted fd's stack. */
+static int on_handle_accepted(struct proc_state *p, const struct ls_handle_fd_event *e)
+{
+	struct open_item item = { .open_ts = e->h.ts_ns, .kind = LEAK_HANDLE, .type = e->uv_type };
+	const struct open_item *fd = hashmap__get(&p->fds, (__u64)e->fd);
+
+	if (e->uv_type == 0 || e->uv_type >= LS_UV_TYPE_MAX || !e->handle)
+		return -EINVAL;
+	/* its accept unseen (the fd predates tracing): an unknown stack, still a handle */
+	item.stack_id = fd ? fd->stack_id : 0;
+	return track(&p->handles, e->handle, &item);
+}
+
 static void on_exec(struct proc_state *p, const struct ls_exec_event *e)
 {
 	__u64 open = 0;
@@ -374,7 +387,7 @@ int tracker__on_event(struct tracker *t, const void *data, size_t size)
 		t->bad_events++;
 		return -EINVAL;
 	}
-	if (h->type < LS_EV_FD_OPEN || h->type > LS_EV_GC) {
+	if (h->type < LS_EV_FD_OPEN || h->type >= LS_EV_TYPE_MAX) {
 		t->bad_events++;
 		return -EINVAL;
 	}
@@ -433,6 +446,10 @@ int tracker__on_event(struct tracker *t, const void *data, size_t size)
 					   (void *)(uintptr_t)e->handle, NULL);
 		break;
 	}
+	case LS_EV_HANDLE_ACCEPTED:
+		err = size >= sizeof(struct ls_handle_fd_event) ? on_handle_accepted(p, data)
+								 : -EINVAL;
+		break;
 	case LS_EV_GC:
 		err = size >= sizeof(struct ls_gc_event) ? on_gc(&p->gc, data) : -EINVAL;
 		break;

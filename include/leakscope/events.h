@@ -34,6 +34,9 @@ enum ls_event_type {
 	LS_EV_FORK = 9,		/* struct ls_proc_event: a traced process forked `child_pid` */
 	LS_EV_HANDLE_FD = 10,	/* struct ls_handle_fd_event: a stream handle owns this fd */
 	LS_EV_GC = 11,		/* struct ls_gc_event: one V8 garbage collection ended */
+	LS_EV_HANDLE_ACCEPTED = 12, /* struct ls_handle_fd_event: a stream handle born for the
+				     * connection just accepted on `fd`: it has that fd's stack */
+	LS_EV_TYPE_MAX,		/* one past the last: keep last */
 };
 
 /* One frame of a user stack.  `slot` is the word at fp-16 of the frame that this return
@@ -140,6 +143,14 @@ struct ls_handle_fd_event {
 	__s32 fd;
 	__u32 uv_type;
 };
+
+/*
+ * LS_EV_HANDLE_ACCEPTED: a server's libuv loop accepts a connection (accept4, traced with its
+ * stack) and node's OnConnection creates its handle (uv_tcp_init / uv_pipe_init) before any
+ * other fd is made on that thread.  The handle's stack is then the accept's: BPF skips the
+ * stack walk (~25 frames through V8's construct path, ~2.5 us a connection) and sends the
+ * fd instead.  Same layout as struct ls_handle_fd_event.
+ */
 
 /* Stream handles of one process still waiting to learn their fd (map stream_pending).  A
  * burst of more than LS_PENDING_SLOTS inits before any of them has a socket overflows it:

@@ -470,6 +470,48 @@ static void tracker__handle_init_close__paired_by_address(void **state)
 	assert_int_equal(proc(f)->preexisting_fds_closed, 0);
 }
 
+static int send_handle_fd(struct tracker *t, __u16 type, __u64 ts, __u64 addr, int fd)
+{
+	struct ls_handle_fd_event e;
+
+	memset(&e, 0, sizeof(e));
+	fill_header(&e.h, type, PID, ts, sizeof(e));
+	e.handle = addr;
+	e.fd = fd;
+	e.uv_type = LS_UV_TCP;
+	return send(t, &e, sizeof(e));
+}
+
+static void tracker__accepted_handle__takes_accept_stack_released_by_fd(void **state)
+{
+	struct fixture *f = *state;
+	const struct open_item *h;
+
+	assert_int_equal(OPEN(f->t, .ts = 100, .fd = 9, .nr = LS_NR_accept4, .ip = 0x7000,
+			      .mode = S_IFSOCK | 0777),
+			 0);
+	assert_int_equal(send_handle_fd(f->t, LS_EV_HANDLE_ACCEPTED, 110, 0xbb00, 9), 0);
+	h = handle_item(f, 0xbb00);
+	assert_non_null(h);
+	assert_int_equal(h->type, LS_UV_TCP);
+	assert_int_equal(h->stack_id, fd_item(f, 9)->stack_id);
+	assert_int_equal(leaf_ip(f, h->stack_id), 0x7000);
+	/* paired through the fd as read from the handle, then released with it */
+	assert_int_equal(send_handle_fd(f->t, LS_EV_HANDLE_FD, 120, 0xbb00, 9), 0);
+	assert_int_equal(send_close(f->t, PID, 130, 9), 0);
+	assert_null(handle_item(f, 0xbb00));
+	assert_null(fd_item(f, 9));
+}
+
+static void tracker__accepted_handle_fd_unseen__no_stack(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(send_handle_fd(f->t, LS_EV_HANDLE_ACCEPTED, 110, 0xbb00, 9), 0);
+	assert_non_null(handle_item(f, 0xbb00));
+	assert_int_equal(handle_item(f, 0xbb00)->stack_id, 0);
+}
+
 static void tracker__handle_close_unknown__counts_preexisting(void **state)
 {
 	struct fixture *f = *state;
@@ -715,6 +757,8 @@ int main(void)
 		T(tracker__close_unknown_fd__counts_preexisting),
 		T(tracker__handle_init_close__paired_by_address),
 		T(tracker__handle_close_unknown__counts_preexisting),
+		T(tracker__accepted_handle__takes_accept_stack_released_by_fd),
+		T(tracker__accepted_handle_fd_unseen__no_stack),
 		T(tracker__handle_init_twice__one_item),
 		T(tracker__open_with_fs_request__request_stack_used),
 		T(tracker__open_with_unknown_fs_request__own_stack),

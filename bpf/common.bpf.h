@@ -12,6 +12,19 @@
 #include <bpf/bpf_core_read.h>
 #include "leakscope/events.h"
 
+/*
+ * Registers at a uprobe, read at fixed offsets: x86_64's pt_regs is user ABI (struct
+ * user_regs_struct, arch/x86/include/uapi/asm/ptrace.h; the kernel's struct pt_regs has the
+ * same layout).  Through vmlinux.h's struct pt_regs every access would be a CO-RE relocation,
+ * and one relocation makes libbpf parse the kernel's whole BTF for that object (~90 ms here):
+ * the uprobe-only objects (handles, gc) need none.
+ */
+struct ls_uregs {
+	__u64 r15, r14, r13, r12, bp, bx, r11, r10, r9, r8;
+	__u64 ax, cx, dx, si, di, orig_ax, ip, cs, flags, sp, ss;
+};
+#define UREGS(ctx) ((const struct ls_uregs *)(ctx))
+
 /* Processes to trace (tgid -> LS_TARGET_* flags). Userspace fills it; fork follows it. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -126,16 +139,49 @@ static __always_inline void fill_header(struct ls_event_header *h, __u16 type)
  * is at [sp] and rbp is still the caller's frame.  At a syscall, the leaf is inside libc, which
  * keeps no frame pointer, so the caller of the libc wrapper is not seen (docs/design.md).
  */
+struct walk_state {
+	struct ls_stack *st;
+	__u64 fp;
+	__u32 n;
+};
+
+/* One frame: a bpf_loop callback, so the verifier checks it once instead of once per
+ * iteration of an inline loop (that cost ~100 ms of load time per program that walks). */
+static long walk_one_frame(__u64 i, void *data)
+{
+	struct walk_state *w = data;
+	struct ls_stack *st = w->st;
+	__u32 n = w->n;
+	__u64 v[4];
+
+	if (!w->fp || n == 0 || n > LS_MAX_FRAMES ||
+	    bpf_probe_read_user(v, sizeof(v), (void *)(w->fp - 16)))
+		return 1;
+	/* v[0] = [fp-16]: slot of the frame whose base is fp (the last one added) */
+	st->frames[(n - 1) & (LS_MAX_FRAMES - 1)].slot = v[0];
+	if (!v[3] || n >= LS_MAX_FRAMES) {
+		if (n >= LS_MAX_FRAMES && v[3])
+			st->flags |= LS_STACK_TRUNCATED;
+		return 1;
+	}
+	st->frames[n & (LS_MAX_FRAMES - 1)].ip = v[3];
+	st->frames[n & (LS_MAX_FRAMES - 1)].slot = 0;
+	w->n = n + 1;
+	/* stacks grow down: a caller's frame is always above; anything else is junk */
+	if (v[2] <= w->fp)
+		return 1;
+	w->fp = v[2];
+	return 0;
+}
+
 static __always_inline void walk_user_stack(struct ls_stack *st, __u64 ip, __u64 sp, __u64 fp,
 					    int at_entry)
 {
-	__u64 w[4];
-	__u32 n = 0;
+	struct walk_state w = { .st = st, .fp = fp, .n = 1 };
 
 	st->flags = 0;
 	st->frames[0].ip = ip;
 	st->frames[0].slot = 0;
-	n = 1;
 	if (at_entry) {
 		__u64 ra = 0;
 
@@ -143,29 +189,11 @@ static __always_inline void walk_user_stack(struct ls_stack *st, __u64 ip, __u64
 		if (bpf_probe_read_user(&ra, sizeof(ra), (void *)sp) == 0 && ra) {
 			st->frames[1].ip = ra;
 			st->frames[1].slot = 0;
-			n = 2;
+			w.n = 2;
 		}
 	}
-	for (int i = 0; i < LS_MAX_FRAMES; i++) {
-		if (!fp || bpf_probe_read_user(w, sizeof(w), (void *)(fp - 16)))
-			break;
-		/* w[0] = [fp-16]: slot of the frame whose base is fp (the last one added) */
-		if (n > 0 && n <= LS_MAX_FRAMES)
-			st->frames[n - 1].slot = w[0];
-		if (!w[3] || n >= LS_MAX_FRAMES) {
-			if (n >= LS_MAX_FRAMES && w[3])
-				st->flags |= LS_STACK_TRUNCATED;
-			break;
-		}
-		st->frames[n].ip = w[3];
-		st->frames[n].slot = 0;
-		n++;
-		/* stacks grow down: a caller's frame is always above; anything else is junk */
-		if (w[2] <= fp)
-			break;
-		fp = w[2];
-	}
-	st->nframes = n;
+	bpf_loop(LS_MAX_FRAMES, walk_one_frame, &w, 0);
+	st->nframes = w.n;
 }
 
 /* Send an event whose last member is a struct ls_stack, with only the used frames. */
@@ -199,50 +227,58 @@ static __always_inline void emit(void *e, __u32 size)
  * whose memory no longer holds a handle of its type, is released here instead.  Costs one map
  * lookup while no handle is pending, a few user reads when some are.
  */
+/* One slot of the set: a bpf_loop callback (checked once by the verifier, see walk_one_frame). */
+static long sweep_one_slot(__u64 i, void *data)
+{
+	struct ls_pending_set *set = *(struct ls_pending_set **)data;
+	struct ls_handle_fd_event e = {};
+	struct ls_handle_event *c;
+	__u32 type = 0, flags = 0;
+	__s32 fd = -1;
+	int released;
+	__u64 h;
+
+	if (i >= LS_PENDING_SLOTS)
+		return 1;
+	h = set->handle[i];
+	if (!h)
+		return 0;
+	if (bpf_probe_read_user(&type, sizeof(type), (void *)(h + LS_UV_HANDLE_TYPE_OFFSET)) ||
+	    bpf_probe_read_user(&flags, sizeof(flags), (void *)(h + LS_UV_HANDLE_FLAGS_OFFSET)) ||
+	    bpf_probe_read_user(&fd, sizeof(fd), (void *)(h + LS_UV_STREAM_FD_OFFSET)))
+		return 0;
+	released = type != set->uv_type[i] || (flags & LS_UV_HANDLE_CLOSING_BITS);
+	if (!released && fd < 0)
+		return 0;
+	if (__sync_val_compare_and_swap(&set->handle[i], h, 0) != h)
+		return 0; /* another thread took it */
+	__sync_fetch_and_add(&set->used, -1);
+	if (released) {
+		/* the scratch event: too big for the stack, and free until the open below */
+		c = scratch_event();
+		if (!c)
+			return 0;
+		fill_header(&c->h, LS_EV_HANDLE_CLOSE);
+		c->handle = h;
+		c->uv_type = 0;
+		c->probe = LS_HP_CLOSE;
+		emit(c, offsetof(struct ls_handle_event, stack));
+		return 0;
+	}
+	fill_header(&e.h, LS_EV_HANDLE_FD);
+	e.handle = h;
+	e.fd = fd;
+	emit(&e, sizeof(e));
+	return 0;
+}
+
 static __always_inline void sweep_pending(__u32 tgid)
 {
 	struct ls_pending_set *set = bpf_map_lookup_elem(&stream_pending, &tgid);
 
 	if (!set || !set->used)
 		return;
-	for (int i = 0; i < LS_PENDING_SLOTS; i++) {
-		struct ls_handle_fd_event e = {};
-		struct ls_handle_event *c;
-		__u32 type = 0, flags = 0;
-		__u64 h = set->handle[i];
-		__s32 fd = -1;
-		int released;
-
-		if (!h)
-			continue;
-		if (bpf_probe_read_user(&type, sizeof(type), (void *)(h + LS_UV_HANDLE_TYPE_OFFSET)) ||
-		    bpf_probe_read_user(&flags, sizeof(flags),
-					(void *)(h + LS_UV_HANDLE_FLAGS_OFFSET)) ||
-		    bpf_probe_read_user(&fd, sizeof(fd), (void *)(h + LS_UV_STREAM_FD_OFFSET)))
-			continue;
-		released = type != set->uv_type[i] || (flags & LS_UV_HANDLE_CLOSING_BITS);
-		if (!released && fd < 0)
-			continue;
-		if (__sync_val_compare_and_swap(&set->handle[i], h, 0) != h)
-			continue; /* another thread took it */
-		__sync_fetch_and_add(&set->used, -1);
-		if (released) {
-			/* the scratch event: too big for the stack, and free until the open below */
-			c = scratch_event();
-			if (!c)
-				continue;
-			fill_header(&c->h, LS_EV_HANDLE_CLOSE);
-			c->handle = h;
-			c->uv_type = 0;
-			c->probe = LS_HP_CLOSE;
-			emit(c, offsetof(struct ls_handle_event, stack));
-			continue;
-		}
-		fill_header(&e.h, LS_EV_HANDLE_FD);
-		e.handle = h;
-		e.fd = fd;
-		emit(&e, sizeof(e));
-	}
+	bpf_loop(LS_PENDING_SLOTS, sweep_one_slot, &set, 0);
 }
 
 #endif /* LEAKSCOPE_COMMON_BPF_H */

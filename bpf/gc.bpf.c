@@ -27,13 +27,13 @@ struct {
  *                                GarbageCollectionReason reason, const char *msg): on node 20
  * (V8 11.3) the collector is in esi and the reason in edx. */
 SEC("uprobe")
-int BPF_KPROBE(gc_enter, void *heap, int collector, int reason)
+int gc_enter(struct pt_regs *ctx)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct gc_start v = {
 		.ts = bpf_ktime_get_ns(),
-		.collector = collector,
-		.reason = reason,
+		.collector = (int)UREGS(ctx)->si,
+		.reason = (int)UREGS(ctx)->dx,
 	};
 
 	count(LS_CNT_GC_HITS);
@@ -42,7 +42,7 @@ int BPF_KPROBE(gc_enter, void *heap, int collector, int reason)
 }
 
 SEC("uretprobe")
-int BPF_KRETPROBE(gc_exit)
+int gc_exit(struct pt_regs *ctx)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct gc_start *v = bpf_map_lookup_elem(&gc_inflight, &tid);
@@ -66,8 +66,9 @@ int BPF_KRETPROBE(gc_exit)
  * inside PerformGarbageCollection (GCTracer::StartInSafepoint and StopInSafepoint, V8 11.3):
  * the last value is the heap after the collection.  Calls outside a collection are ignored. */
 SEC("uretprobe")
-int BPF_KRETPROBE(heap_size_exit, __u64 size)
+int heap_size_exit(struct pt_regs *ctx)
 {
+	__u64 size = UREGS(ctx)->ax;
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct gc_start *v = bpf_map_lookup_elem(&gc_inflight, &tid);
 

@@ -4,7 +4,7 @@
  * linked against libuv.so works the same way, probed in the library).  Entry probes only:
  * a uretprobe costs ~27 us here against ~6 us for a uprobe, and these fire per connection.
  * Attached per process (perf_event pid filter), so no target lookup is needed here.
- * BPF_KPROBE serves uprobes too (libbpf 1.1 has no BPF_UPROBE).
+ * Arguments come from UREGS() (bpf/common.bpf.h): no CO-RE in this object.
  */
 #include "common.bpf.h"
 
@@ -26,7 +26,7 @@ static __always_inline int emit_handle(struct pt_regs *ctx, __u16 type, __u64 ha
 		emit(e, offsetof(struct ls_handle_event, stack));
 		return 0;
 	}
-	walk_user_stack(&e->stack, PT_REGS_IP(ctx), PT_REGS_SP(ctx), PT_REGS_FP(ctx), 1);
+	walk_user_stack(&e->stack, UREGS(ctx)->ip, UREGS(ctx)->sp, UREGS(ctx)->bp, 1);
 	emit_with_stack(e, offsetof(struct ls_handle_event, stack), &e->stack);
 	return 0;
 }
@@ -60,8 +60,9 @@ static __always_inline void add_pending(__u64 handle, __u32 type)
 /* uv_<type>_init(loop, handle, ...) and uv_spawn(loop, process, options): the handle is the
  * second argument; the attach cookie is its enum uv_handle_type. */
 SEC("uprobe")
-int BPF_KPROBE(handle_init, void *loop, void *handle)
+int handle_init(struct pt_regs *ctx)
 {
+	__u64 handle = UREGS(ctx)->si;
 	__u32 type = bpf_get_attach_cookie(ctx);
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	__s32 *accepted_fd;
@@ -70,7 +71,7 @@ int BPF_KPROBE(handle_init, void *loop, void *handle)
 		/* make room: earlier handles may have their fd by now, or be closed already */
 		sweep_pending(bpf_get_current_pid_tgid() >> 32);
 		/* still paired through its fd as read from the handle, not trusted from here */
-		add_pending((__u64)handle, type);
+		add_pending(handle, type);
 	}
 	accepted_fd = type == LS_UV_TTY ? NULL : bpf_map_lookup_elem(&accepted, &tid);
 	if (accepted_fd) {
@@ -78,23 +79,23 @@ int BPF_KPROBE(handle_init, void *loop, void *handle)
 
 		count(LS_CNT_UPROBE_HITS);
 		fill_header(&e.h, LS_EV_HANDLE_ACCEPTED);
-		e.handle = (__u64)handle;
+		e.handle = handle;
 		e.fd = *accepted_fd;
 		e.uv_type = type;
 		bpf_map_delete_elem(&accepted, &tid);
 		emit(&e, sizeof(e));
 		return 0;
 	}
-	return emit_handle(ctx, LS_EV_HANDLE_INIT, (__u64)handle, type, LS_HP_INIT, 1);
+	return emit_handle(ctx, LS_EV_HANDLE_INIT, handle, type, LS_HP_INIT, 1);
 }
 
 /* uv_close(handle, cb), or the per-type uv__<type>_close(handle) it calls when those have
  * symbols (then stream types are left to their fds): the handle is closing and can never be
  * used again. */
 SEC("uprobe")
-int BPF_KPROBE(handle_close, void *handle)
+int handle_close(struct pt_regs *ctx)
 {
-	return emit_handle(ctx, LS_EV_HANDLE_CLOSE, (__u64)handle, 0, LS_HP_CLOSE, 0);
+	return emit_handle(ctx, LS_EV_HANDLE_CLOSE, UREGS(ctx)->di, 0, LS_HP_CLOSE, 0);
 }
 
 /* uv_fs_open(loop, req, path, flags, mode, cb): with a callback the open runs on a worker
@@ -102,18 +103,18 @@ int BPF_KPROBE(handle_close, void *handle)
 SEC("uprobe")
 int fs_open_enter(struct pt_regs *ctx)
 {
-	/* cb is the 6th argument (r9): libbpf 1.1 has no PT_REGS_PARM6 */
-	if (!ctx->r9)
+	/* cb is the 6th argument (r9) */
+	if (!UREGS(ctx)->r9)
 		return 0;
-	return emit_handle(ctx, LS_EV_FS_REQUEST, PT_REGS_PARM2(ctx), LS_UV_FS_OPEN,
+	return emit_handle(ctx, LS_EV_FS_REQUEST, UREGS(ctx)->si, LS_UV_FS_OPEN,
 			   LS_HP_FS_OPEN, 1);
 }
 
 /* uv__fs_work(struct uv__work *w) runs a request on a worker thread; w is req->work_req. */
 SEC("uprobe")
-int BPF_KPROBE(fs_work_enter, void *w)
+int fs_work_enter(struct pt_regs *ctx)
 {
-	__u64 req = (__u64)w - LS_UV_FS_WORK_REQ_OFFSET;
+	__u64 req = UREGS(ctx)->di - LS_UV_FS_WORK_REQ_OFFSET;
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	__s32 fs_type = 0;
 

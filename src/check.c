@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "elf_symbols.h"
 #include "probes.h"
+#include "uprobe_links.h"
 
 static int ok_count, bad_count;
 
@@ -77,6 +78,12 @@ int do_check(int argc, char **argv)
 	       access("/sys/bus/event_source/devices/uprobe/type", R_OK) == 0
 		       ? "uprobes attach without tracefs"
 		       : "missing: needs CONFIG_UPROBE_EVENTS=y");
+	if (has_tracing_privileges())
+		/* optional: without them each probe is its own perf event, slower to remove */
+		result(true, "uprobe_multi links",
+		       uprobe_links__multi_supported()
+			       ? "yes: one link per program, detached in one grace period"
+			       : "no (kernel < 6.6): one perf event per uprobe, ~0.1 s each to detach");
 	if (has_tracing_privileges()) {
 		err = probes__open(&po, &p, &why);
 		if (err)

@@ -17,7 +17,10 @@
 # Environment: ROUNDS (3), SECS (5) per run, WARMUP (5) seconds, CONNS (16) wrk connections,
 # SERVER_CPU (0), WRK_CPU (1), TOOL_CPUS (empty: unpinned; e.g. 1), NODE_FLAGS (the flags
 # that name JS frames), LEAKSCOPE (build/leakscope), TOOL_ARGS (more record options, e.g.
-# "--probes fds"), ATTACH_TIMEOUT (20) seconds,
+# "--probes fds"), ATTACH_TIMEOUT (20) seconds, BPF_STATS (0; 1: turn on the kernel's BPF run-time
+# statistics during traced runs and print, per BPF program of the tool, its runs per request
+# and nanoseconds per run: what each probe family costs, free of this VM's noise; the
+# statistics themselves add ~40 ns to every program run),
 # KEEP=DIR to keep raw outputs.  Needs root, 2 CPUs, wrk, node, taskset, /usr/bin/time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,6 +36,7 @@ NODE_FLAGS=${NODE_FLAGS:---perf-basic-prof --interpreted-frames-native-stack}
 LEAKSCOPE=${LEAKSCOPE:-build/leakscope}
 ATTACH_TIMEOUT=${ATTACH_TIMEOUT:-20}
 KEEP=${KEEP:-}
+BPF_STATS=${BPF_STATS:-0}
 TOOL_ARGS=${TOOL_ARGS:-}
 
 die() {
@@ -162,7 +166,29 @@ row() {
 
 results="$work/results.tsv"
 row load mode round rps p99_ms requests errors attach_ms attach_wall_ms rss_kb cpu_s \
-	uprobe_hits gc_hits syscall_hits events lost tool_exit >"$results"
+	uprobe_hits gc_hits syscall_hits events lost tool_exit progs >"$results"
+
+# BPF programs that process $1 holds (the prog_id lines of its fds' fdinfo) ->
+# "name:runs:ns,..."; "n/a" without stats
+prog_stats() {
+	[ "$BPF_STATS" = 1 ] || { echo n/a; return; }
+	local ids
+	ids=$(cat /proc/"$1"/fdinfo/* 2>/dev/null | sed -n 's/^prog_id:[[:space:]]*//p' | sort -u | tr '\n' ' ')
+	bpftool prog show -j 2>/dev/null | node -e '
+	let progs = [];
+	try { progs = JSON.parse(require("fs").readFileSync(0, "utf8")); } catch {}
+	const ids = new Set(process.argv[1].split(" ").filter(Boolean).map(Number));
+	const mine = progs.filter((p) => ids.has(p.id));
+	const by = {};
+	for (const p of mine) {
+		const b = (by[p.name] ??= { runs: 0, ns: 0 });
+		b.runs += p.run_cnt || 0;
+		b.ns += p.run_time_ns || 0;
+	}
+	const s = Object.entries(by).filter(([, b]) => b.runs).map(([n, b]) => n + ":" + b.runs + ":" + b.ns);
+	console.log(s.length ? s.join(",") : "n/a");
+	' "$ids"
+}
 
 # traced_run LOAD ROUND: one wrk run with the tool attached; appends a line to $results
 traced_run() {
@@ -193,8 +219,12 @@ traced_run() {
 		time_pid=""
 		die "leakscope exited before attaching: $(cat "$work/tool.$tag.err")"
 	fi
-	run_wrk "$load" "$SECS" "$work/wrk.traced.$tag"
 	[ -z "$tool_pid" ] && tool_pid=$(pgrep -P "$time_pid" || true)
+	[ "$BPF_STATS" = 1 ] && sysctl -qw kernel.bpf_stats_enabled=1
+	run_wrk "$load" "$SECS" "$work/wrk.traced.$tag"
+	local progs
+	progs=$(prog_stats "$tool_pid")
+	[ "$BPF_STATS" = 1 ] && sysctl -qw kernel.bpf_stats_enabled=0
 	[ -n "$tool_pid" ] && kill -INT "$tool_pid" 2>/dev/null
 	for _ in $(seq 300); do kill -0 "$time_pid" 2>/dev/null || break; sleep 0.1; done
 	if kill -0 "$time_pid" 2>/dev/null; then
@@ -208,7 +238,7 @@ traced_run() {
 	row "$load" traced "$round" $(parse_wrk "$work/wrk.traced.$tag") "$attach_ms" "$attach_wall" \
 		$(parse_time "$work/time.$tag" | cut -d' ' -f1,2) \
 		$(parse_report "$work/report.$tag.json") \
-		"$(parse_time "$work/time.$tag" | cut -d' ' -f3)" >>"$results"
+		"$(parse_time "$work/time.$tag" | cut -d' ' -f3)" "$progs" >>"$results"
 	if [ -s "$work/tool.$tag.err" ] && grep -qvE "^leakscope: (attached|recording until)" "$work/tool.$tag.err"; then
 		echo "  leakscope stderr ($tag): $(grep -vE "^leakscope: (attached|recording until)" "$work/tool.$tag.err" | head -3)" >&2
 	fi
@@ -219,7 +249,7 @@ untraced_run() {
 	run_wrk "$load" "$SECS" "$work/wrk.untraced.$load.$round"
 	# shellcheck disable=SC2046
 	row "$load" untraced "$round" $(parse_wrk "$work/wrk.untraced.$load.$round") \
-		n/a n/a n/a n/a n/a n/a n/a n/a n/a n/a >>"$results"
+		n/a n/a n/a n/a n/a n/a n/a n/a n/a n/a n/a n/a >>"$results"
 }
 
 echo "bench-overhead: server pid $node_pid on CPU $SERVER_CPU ($url), wrk on CPU $WRK_CPU," \
@@ -279,6 +309,25 @@ for (const load of ["keepalive", "close"]) {
 const w = cols.map((_, i) => Math.max(...out.map((r) => r[i].length)));
 console.log("\nleakscope overhead, medians of " + process.argv[2] + " rounds x " + process.argv[3] + " s (ratios: traced/untraced, per round)");
 for (const r of out) console.log(r.map((c, i) => (i ? c.padStart(w[i]) : c.padEnd(w[i]))).join("  "));
+for (const load of ["keepalive", "close"]) {
+	const t = recs.filter((r) => r.load === load && r.mode === "traced" && r.progs && r.progs !== "n/a");
+	if (!t.length)
+		continue;
+	const by = {};
+	for (const r of t)
+		for (const part of r.progs.split(",")) {
+			const [name, runs, ns] = part.split(":");
+			const b = (by[name] ??= { runs: 0, ns: 0, req: 0 });
+			b.runs += Number(runs);
+			b.ns += Number(ns);
+		}
+	const req = t.reduce((a, r) => a + num(r.requests), 0);
+	console.log("\nBPF run time by program, " + (load === "close" ? "Connection: close" : "keep-alive") +
+		    " (all traced rounds; sys_exit runs for every syscall on the machine, wrk too):");
+	for (const [name, b] of Object.entries(by).sort((x, y) => y[1].ns - x[1].ns))
+		console.log("  " + name.padEnd(18) + (b.runs / req).toFixed(2).padStart(8) + " runs/req " +
+			    (b.ns / b.runs).toFixed(0).padStart(7) + " ns/run " + (b.ns / req / 1000).toFixed(2).padStart(7) + " us/req");
+}
 const exits = recs.filter((r) => r.mode === "traced" && r.tool_exit !== "0");
 if (exits.length)
 	console.log("\nleakscope exit status != 0 in " + exits.length + " traced run(s): " + exits.map((r) => r.load + "#" + r.round + "=" + r.tool_exit).join(", "));

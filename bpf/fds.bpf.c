@@ -124,11 +124,12 @@ static __always_inline int mem_adds(long nr, const __u64 *a)
  * A memory syscall of a target.  glibc has no frame pointers, so the walk from rbp is usually
  * junk here: the user stack itself goes with the event for userspace to unwind with DWARF CFI
  * (src/unwind.c).  bpf_probe_read_user fails as a whole when the range crosses the top of the
- * stack mapping: then a smaller power of two.
+ * stack mapping: hence page by page.
  */
 static __always_inline void emit_mem(struct pt_regs *regs, long nr, const __u64 *a, long ret)
 {
 	struct ls_mem_event *e;
+	__u64 page;
 	__u32 len = 0;
 
 	/* a file mapping matters only when it replaces anonymous memory (MAP_FIXED) */
@@ -153,13 +154,15 @@ static __always_inline void emit_mem(struct pt_regs *regs, long nr, const __u64 
 		return;
 	}
 	walk_user_stack(&e->stack, regs->ip, regs->sp, regs->bp, 0);
-	if (!bpf_probe_read_user(e->ustack, LS_USTACK_BYTES, (void *)regs->sp))
-		len = LS_USTACK_BYTES;
-	else if (!bpf_probe_read_user(e->ustack, LS_USTACK_BYTES / 4, (void *)regs->sp))
-		len = LS_USTACK_BYTES / 4;
-	else if (!bpf_probe_read_user(e->ustack, 1024, (void *)regs->sp))
-		len = 1024;
-	else
+	/* whole pages from sp's own, while they are mapped: the main thread's stack has only a
+	 * few KiB above sp at node's event loop, so one read of it all would fail */
+	page = regs->sp & ~4095ULL;
+	for (int i = 0; i < LS_USTACK_BYTES / 4096; i++) {
+		if (bpf_probe_read_user(e->ustack + i * 4096, 4096, (void *)(page + i * 4096)))
+			break;
+		len += 4096;
+	}
+	if (!len)
 		count(LS_CNT_USTACK_ERRORS);
 	e->ustack_len = len;
 	emit(e, offsetof(struct ls_mem_event, ustack) + len);

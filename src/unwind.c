@@ -348,7 +348,7 @@ static void splice_fp_walk(struct ls_stack *out, const struct ls_stack *fp)
 int unwinder__unwind(struct unwinder *u, __u32 pid, const struct ls_mem_event *e,
 		     size_t ustack_len, struct ls_stack *out)
 {
-	struct ustack s = { .bytes = e->ustack, .base = e->sp, .len = ustack_len };
+	struct ustack s = { .bytes = e->ustack, .base = e->sp & ~4095ULL, .len = ustack_len };
 	struct regs r = { .pc = e->ip, .sp = e->sp, .bp = e->bp, .bp_known = true };
 
 	out->nframes = 0;

@@ -196,8 +196,8 @@ struct ls_gc_event {
  * Bytes of user stack copied from sp with each memory event that can allocate, for userspace
  * to unwind glibc's frames (no frame pointers) with DWARF CFI, as `perf --call-graph dwarf`
  * does.  malloc -> sysmalloc -> mmap takes < 1 KiB; the rest lets the frame-pointer chain of
- * node's own frames continue in the copy (docs/design.md, "Native memory").  When sp is
- * closer than this to the top of its stack, a smaller power of two is copied.
+ * node's own frames continue in the copy (docs/design.md, "Native memory").  The copy starts
+ * at sp rounded down to its page and holds whole pages, as many as are mapped.
  */
 #define LS_USTACK_BYTES 16384
 
@@ -216,7 +216,7 @@ struct ls_mem_event {
 	__u64 ret;
 	__u64 ip, sp, bp; /* user registers at the syscall */
 	__u32 syscall;
-	__u32 ustack_len; /* bytes of ustack[] sent */
+	__u32 ustack_len; /* bytes of ustack[] sent: user memory from (sp & ~4095) on */
 	struct ls_stack stack;
 	__u8 ustack[LS_USTACK_BYTES];
 };

@@ -69,6 +69,17 @@ static void free_frames(struct report_frame *frames, size_t n)
 	free(frames);
 }
 
+/* V8's heap pages are mapped by its MemoryAllocator (src/heap/memory-allocator.cc, V8 11.3 in
+ * node 20: AllocatePage, AllocateLargePage, both through AllocateAlignedMemory): such a stack
+ * says where the heap grew, not what keeps it (docs/design.md, "V8 heap growth sites"). */
+static bool is_v8_heap_page(const struct report_leak *l)
+{
+	for (size_t i = 0; i < l->nframes; i++)
+		if (!strncmp(l->frames[i].name, "v8::internal::MemoryAllocator::", 31))
+			return true;
+	return false;
+}
+
 static int fill_leak(struct report_leak *l, const struct leak_group *g, struct tracker *t,
 		     struct symbolizer *sym, __u32 pid)
 {
@@ -102,6 +113,8 @@ static int fill_leak(struct report_leak *l, const struct leak_group *g, struct t
 		if (err)
 			return err;
 	}
+	if (g->kind == LEAK_MMAP && is_v8_heap_page(l))
+		l->kind = "heap", l->type = "v8";
 	return 0;
 }
 
@@ -177,7 +190,7 @@ static size_t merge_same_stacks(struct report_leak *leaks, struct leak_group *gr
 
 static bool is_memory(const struct report_leak *l)
 {
-	return !strcmp(l->kind, "mmap") || !strcmp(l->kind, "brk");
+	return !strcmp(l->kind, "mmap") || !strcmp(l->kind, "brk") || !strcmp(l->kind, "heap");
 }
 
 /* fds and handles by count, then memory by bytes (aggregate.h) */

@@ -25,7 +25,7 @@ struct report_frame {
 };
 
 struct report_leak {
-	const char *kind; /* "fd", "handle", "mmap", "brk" */
+	const char *kind; /* "fd", "handle", "mmap", "brk", "heap" (V8 heap pages: an mmap) */
 	const char *type; /* "file", "socket", "tcp", ... */
 	const char *family; /* sockets: "inet", "unix", ...; else NULL */
 	__u32 count; /* memory kinds: mapped ranges (or pieces of them) */

@@ -2,6 +2,7 @@
 /* The human report: per process, its leak groups largest first, each with its stack. */
 #include <errno.h>
 #include <stdbool.h>
+#include <string.h>
 #include "report.h"
 
 /* Memory groups smaller than this are summed in one line (the JSON lists them all): glibc and
@@ -51,7 +52,7 @@ static const char *human_bytes(char *buf, size_t len, __u64 b)
 
 static bool is_memory(const struct report_leak *l)
 {
-	return l->kind[0] == 'm' || l->kind[0] == 'b'; /* "mmap", "brk" */
+	return !strcmp(l->kind, "mmap") || !strcmp(l->kind, "brk") || !strcmp(l->kind, "heap");
 }
 
 static void print_leak(FILE *f, const struct report_leak *l)
@@ -63,6 +64,8 @@ static void print_leak(FILE *f, const struct report_leak *l)
 			human_bytes(size, sizeof(size), l->bytes), l->kind, l->count,
 			l->count == 1 ? "" : "s", l->oldest_age_s, l->rate_per_s,
 			l->growing ? "  GROWING" : "");
+	if (!strcmp(l->kind, "heap"))
+		fprintf(f, "      (V8 heap pages: where the heap grew, not what holds it)\n");
 	else
 		fprintf(f, "  %6u %-6s %s%s%s  oldest %.1f s  %+.2f/s%s\n", l->count, l->kind,
 			l->type, l->family ? "/" : "", l->family ? l->family : "", l->oldest_age_s,

@@ -21,8 +21,9 @@ const LEAKSCOPE = process.env.LEAKSCOPE || path.join(ROOT, 'build', 'leakscope')
 // JS frames are named only with these (perf map + interpreter trampolines on the native stack).
 const NODE_FLAGS = ['--perf-basic-prof', '--interpreted-frames-native-stack'];
 const SCHEMA = 'leakscope-report/1';
-// leaks[].kind: fds and handles (counted), retained memory (bytes) by the stack that mapped it.
-const MEMORY_KINDS = ['mmap', 'brk'];
+// leaks[].kind: fds and handles (counted), retained memory (bytes) by the stack that mapped it
+// (heap: V8 heap pages, an mmap).
+const MEMORY_KINDS = ['mmap', 'brk', 'heap'];
 const LEAK_KINDS = ['fd', 'handle', ...MEMORY_KINDS];
 // The contract's "attached to N process(es) in X ms": singular or plural, more text may follow.
 const ATTACHED_RE = /^leakscope: attached to (\d+) process(?:es|\(es\))? in ([0-9.]+) ms\b/;

@@ -12,8 +12,10 @@ const MiB = 1 << 20;
 // frees every Buffer when it exits).  --expose-gc: the twin collects once before it reports.
 const OPTS = { recordArgs: ['-d', '11'], nodeFlags: ['--expose-gc'] };
 
+// memory groups naming `frame`: kind mmap or brk (V8's own heap pages are not Buffers)
+
 function memoryAt(proc, frame) {
-	return proc.leaks.filter((g) => L.MEMORY_KINDS.includes(g.kind) && L.hasFrame(g, frame));
+	return proc.leaks.filter((g) => (g.kind === 'mmap' || g.kind === 'brk') && L.hasFrame(g, frame));
 }
 
 function sumBytes(groups) {
@@ -68,4 +70,21 @@ test('memory__buffers_dropped__no_growing_memory_at_makeHandler', async () => {
 		  `${held} bytes at makeHandler of ${r.result.made} MiB made; ${why}`);
 	const bigMmap = proc.leaks.filter((g) => g.kind === 'mmap' && g.growing && g.bytes > 8 * MiB);
 	assert.equal(bigMmap.length, 0, `growing anonymous memory; ${why}`);
+});
+
+// V8's heap pages are mmap'd by its MemoryAllocator: those groups are labelled `heap`, the
+// sites where the heap grew (mostly inside collections), apart from native memory.
+test('memory__map_cache_grows_the_heap__heap_groups_from_MemoryAllocator', async () => {
+	// ended at 12 s, before the script's 16 s: no result line, the one process is the script
+	const r = await L.recordCommand('leak-map-cache.js', { recordArgs: ['-d', '12'] });
+	L.assertValidReport(r);
+	assert.equal(r.report.processes.length, 1);
+	const proc = r.report.processes[0];
+	const why = `memory groups of the report:\n${describeMemory(proc)}\n${L.describeRun(r)}`;
+	const isPage = (g) => g.stack.some((f) => f.frame.startsWith('v8::internal::MemoryAllocator::'));
+	const heap = proc.leaks.filter((g) => g.kind === 'heap');
+	assert.ok(heap.every(isPage), `a heap group without MemoryAllocator; ${why}`);
+	assert.ok(sumBytes(heap) >= 16 * MiB, `${sumBytes(heap)} bytes of heap pages; ${why}`);
+	const mislabelled = proc.leaks.filter((g) => g.kind === 'mmap' && isPage(g));
+	assert.equal(mislabelled.length, 0, `V8 pages left as mmap; ${why}`);
 });

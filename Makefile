@@ -11,8 +11,8 @@ VMLINUX_DIR := vmlinux/$(ARCH)
 CFLAGS ?= -g -O2
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -MMD -MP -D_GNU_SOURCE
 CPPFLAGS += -Iinclude -Isrc -I$(OUT)
-# __cxa_demangle comes from libstdc++; everything else is C.
-LDLIBS += $(shell pkg-config --libs libbpf libelf zlib 2>/dev/null || echo -lbpf -lelf -lz) -lstdc++ -lm -lpthread
+# __cxa_demangle comes from libstdc++; everything else is C.  libdw: DWARF CFI for unwind.c.
+LDLIBS += $(shell pkg-config --libs libbpf libdw libelf zlib 2>/dev/null || echo -lbpf -ldw -lelf -lz) -lstdc++ -lm -lpthread
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Iinclude -I$(VMLINUX_DIR) -Wall -Werror
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)

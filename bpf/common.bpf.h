@@ -51,6 +51,7 @@ union ls_any_event {
 	struct ls_fd_open_event fd_open;
 	struct ls_handle_event handle;
 	struct ls_exec_event exec;
+	struct ls_mem_event mem;
 };
 
 struct {

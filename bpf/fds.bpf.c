@@ -15,7 +15,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define BIT(nr) (1ULL << ((nr) & 63))
 #define WORD(nr) ((nr) >> 6)
 
-/* Bit nr set: syscall nr creates or releases fds.  One load and a mask instead of a chain of
+/* Bit nr set: syscall nr creates or releases fds, or maps or unmaps memory.  One load and a mask instead of a chain of
  * compares: this test runs for every syscall of every process on the machine. */
 #define IN(w, nr) (WORD(nr) == (w) ? BIT(nr) : 0)
 #define TRACED_IN(w) ( \
@@ -26,7 +26,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 	IN(w, LS_NR_epoll_create) | IN(w, LS_NR_epoll_create1) | IN(w, LS_NR_timerfd_create) | IN(w, LS_NR_signalfd) | \
 	IN(w, LS_NR_signalfd4) | IN(w, LS_NR_inotify_init) | IN(w, LS_NR_inotify_init1) | IN(w, LS_NR_memfd_create) | \
 	IN(w, LS_NR_pidfd_open) | IN(w, LS_NR_pidfd_getfd) | IN(w, LS_NR_userfaultfd) | IN(w, LS_NR_fanotify_init) | \
-	IN(w, LS_NR_open_by_handle_at) | IN(w, LS_NR_io_uring_setup) | IN(w, LS_NR_close) | IN(w, LS_NR_close_range))
+	IN(w, LS_NR_open_by_handle_at) | IN(w, LS_NR_io_uring_setup) | IN(w, LS_NR_close) | IN(w, LS_NR_close_range) | \
+	IN(w, LS_NR_mmap) | IN(w, LS_NR_munmap) | IN(w, LS_NR_mremap) | IN(w, LS_NR_mprotect) | IN(w, LS_NR_brk))
 
 static const __u64 traced_bits[LS_NR_MAX / 64 + 1] = {
 	TRACED_IN(0), TRACED_IN(1), TRACED_IN(2), TRACED_IN(3),
@@ -97,6 +98,76 @@ static __always_inline void emit_close(__u32 nr, int fd, int last, __u32 flags)
 	emit(&e, sizeof(e));
 }
 
+/* The memory family (record --probes): set by userspace before load. */
+const volatile __u32 trace_mem = 1;
+
+static __always_inline int is_mem_syscall(long nr)
+{
+	return nr == LS_NR_mmap || nr == LS_NR_munmap || nr == LS_NR_mremap ||
+	       nr == LS_NR_mprotect || nr == LS_NR_brk;
+}
+
+/* Whether this call can have added usable memory: only those pay for a stack and its copy. */
+static __always_inline int mem_adds(long nr, const __u64 *a)
+{
+	switch (nr) {
+	case LS_NR_mmap:
+		return (a[3] & LS_MAP_ANONYMOUS) && !(a[3] & LS_MAP_SHARED) && a[2] != LS_PROT_NONE;
+	case LS_NR_mremap: return a[2] > a[1];
+	case LS_NR_mprotect: return a[2] != LS_PROT_NONE;
+	case LS_NR_brk: return a[0] != 0;
+	}
+	return 0;
+}
+
+/*
+ * A memory syscall of a target.  glibc has no frame pointers, so the walk from rbp is usually
+ * junk here: the user stack itself goes with the event for userspace to unwind with DWARF CFI
+ * (src/unwind.c).  bpf_probe_read_user fails as a whole when the range crosses the top of the
+ * stack mapping: hence page by page.
+ */
+static __always_inline void emit_mem(struct pt_regs *regs, long nr, const __u64 *a, long ret)
+{
+	struct ls_mem_event *e;
+	__u64 page;
+	__u32 len = 0;
+
+	/* a file mapping matters only when it replaces anonymous memory (MAP_FIXED) */
+	if (nr == LS_NR_mmap && !(a[3] & LS_MAP_ANONYMOUS) && !(a[3] & LS_MAP_FIXED))
+		return;
+	if (nr == LS_NR_brk && a[0] == 0 && ret == 0)
+		return;
+	e = scratch_event();
+	if (!e)
+		return;
+	fill_header(&e->h, LS_EV_MEM);
+	for (int i = 0; i < 5; i++)
+		e->args[i] = a[i];
+	e->ret = ret;
+	e->ip = regs->ip;
+	e->sp = regs->sp;
+	e->bp = regs->bp;
+	e->syscall = nr;
+	e->ustack_len = 0;
+	if (!mem_adds(nr, a)) {
+		emit(e, offsetof(struct ls_mem_event, stack));
+		return;
+	}
+	walk_user_stack(&e->stack, regs->ip, regs->sp, regs->bp, 0);
+	/* whole pages from sp's own, while they are mapped: the main thread's stack has only a
+	 * few KiB above sp at node's event loop, so one read of it all would fail */
+	page = regs->sp & ~4095ULL;
+	for (int i = 0; i < LS_USTACK_BYTES / 4096; i++) {
+		if (bpf_probe_read_user(e->ustack + i * 4096, 4096, (void *)(page + i * 4096)))
+			break;
+		len += 4096;
+	}
+	if (!len)
+		count(LS_CNT_USTACK_ERRORS);
+	e->ustack_len = len;
+	emit(e, offsetof(struct ls_mem_event, ustack) + len);
+}
+
 /*
  * Only sys_exit, no sys_enter: both run for every syscall of every process once attached, and
  * the arguments are still in the saved user registers at exit (pt_regs is written only by
@@ -107,7 +178,7 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
 	struct ls_fd_open_event *e;
-	__u64 args[4], id, *req, fs_req;
+	__u64 args[5], id, *req, fs_req;
 	int fds[2] = { -1, -1 };
 	long nr = regs->orig_ax;
 	__u32 tid;
@@ -123,6 +194,14 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	args[1] = regs->si;
 	args[2] = regs->dx;
 	args[3] = regs->r10;
+	if (is_mem_syscall(nr)) {
+		if (trace_mem && ret >= 0 && (unsigned long)ret < -4095UL) {
+			count(LS_CNT_MEM_HITS);
+			args[4] = regs->r8;
+			emit_mem(regs, nr, args, ret);
+		}
+		return 0;
+	}
 	/* the worker's request ends with its first open, failed or not */
 	fs_req = 0;
 	if (nr == LS_NR_open || nr == LS_NR_openat || nr == LS_NR_openat2) {

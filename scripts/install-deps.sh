@@ -2,7 +2,7 @@
 # Installs the Debian packages leakscope needs to build, test and benchmark, when missing.
 # Quiet and quick when everything is there; needs root (or sudo) only to install.
 set -euo pipefail
-pkgs=(make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev libcmocka-dev
+pkgs=(make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev libcmocka-dev
       libuv1-dev wrk nodejs)
 missing=()
 for p in "${pkgs[@]}"; do

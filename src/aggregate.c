@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include "aggregate.h"
@@ -29,15 +30,77 @@ static __u64 group_key(const struct open_item *it)
 	       it->family;
 }
 
+static bool is_mem_kind(__u16 kind)
+{
+	return kind == LEAK_MMAP || kind == LEAK_BRK;
+}
+
 static int cmp_groups(const void *a, const void *b)
 {
 	const struct leak_group *x = a, *y = b;
+
+	if (is_mem_kind(x->kind) != is_mem_kind(y->kind))
+		return is_mem_kind(x->kind) ? 1 : -1;
+	if (x->bytes != y->bytes)
+		return x->bytes < y->bytes ? 1 : -1;
 
 	if (x->count != y->count)
 		return x->count < y->count ? 1 : -1;
 	if (x->first_open_ts != y->first_open_ts)
 		return x->first_open_ts < y->first_open_ts ? -1 : 1;
 	return x->stack_id < y->stack_id ? -1 : x->stack_id > y->stack_id;
+}
+
+static struct leak_group *group_of(__u64 key, const struct leak_group *proto,
+				   struct hashmap *index, struct leak_group **groups, size_t *n,
+				   size_t *cap)
+{
+	void *slot = hashmap__get(index, key);
+
+	if (slot)
+		return &(*groups)[(uintptr_t)slot - 1];
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 32;
+		struct leak_group *ng = realloc(*groups, c * sizeof(*ng));
+
+		if (!ng)
+			return NULL;
+		*groups = ng;
+		*cap = c;
+	}
+	(*groups)[*n] = *proto;
+	(*n)++;
+	if (hashmap__set(index, key, (void *)(uintptr_t)*n, NULL))
+		return NULL;
+	return &(*groups)[*n - 1];
+}
+
+/* Accessible ranges mapped while tracing, by kind and stack: bytes and pieces retained. */
+static int add_memory(const struct memmap *m, const struct aggregate_opts *o,
+		      struct hashmap *index, struct leak_group **groups, size_t *n, size_t *cap)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		const struct mem_range *r = &m->r[i];
+		__u16 kind = r->kind == MEM_BRK ? LEAK_BRK : LEAK_MMAP;
+		struct leak_group proto = { .kind = kind, .stack_id = r->stack_id,
+					    .first_open_ts = r->ts, .last_open_ts = r->ts };
+		struct leak_group *g;
+
+		if ((r->flags & MEM_NOACCESS) || r->ts > o->end_ns ||
+		    o->end_ns - r->ts < o->min_age_ns)
+			continue;
+		g = group_of((__u64)r->stack_id << 32 | (__u64)kind << 24, &proto, index, groups,
+			     n, cap);
+		if (!g)
+			return -ENOMEM;
+		g->count++;
+		g->bytes += r->end - r->start;
+		if (r->ts < g->first_open_ts)
+			g->first_open_ts = r->ts;
+		if (r->ts > g->last_open_ts)
+			g->last_open_ts = r->ts;
+	}
+	return 0;
 }
 
 static int add_items(const struct hashmap *items, const struct aggregate_opts *o,
@@ -99,6 +162,8 @@ int aggregate__groups(const struct proc_state *p, const struct aggregate_opts *o
 	err = add_items(&p->fds, o, &index, &groups, &len, &cap);
 	if (!err)
 		err = add_items(&p->handles, o, &index, &groups, &len, &cap);
+	if (!err)
+		err = add_memory(&p->mem, o, &index, &groups, &len, &cap);
 	hashmap__clear(&index);
 	if (err) {
 		free(groups);

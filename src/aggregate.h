@@ -12,7 +12,8 @@ struct leak_group {
 	__u16 type;   /* enum fd_type or enum ls_uv_type */
 	__u16 family; /* sockets */
 	__u32 stack_id;
-	__u32 count;	     /* open at the end and older than min_age */
+	__u32 count;	     /* open at the end and older than min_age; memory: ranges */
+	__u64 bytes;	     /* memory kinds: bytes retained */
 	__u64 first_open_ts; /* of those counted */
 	__u64 last_open_ts;
 	double oldest_age_s;
@@ -26,7 +27,9 @@ struct aggregate_opts {
 	__u64 min_age_ns; /* younger items are not counted */
 };
 
-/* Groups of one process, sorted: count, then oldest first.  *out is malloc'd. 0 or -ENOMEM. */
+/* Groups of one process, sorted: fds and handles by count, then oldest first; memory groups
+ * (retained anonymous mappings and brk growth, by the stack that made them usable) after them,
+ * by bytes.  *out is malloc'd. 0 or -ENOMEM. */
 int aggregate__groups(const struct proc_state *p, const struct aggregate_opts *o,
 		      struct leak_group **out, size_t *n);
 

@@ -198,6 +198,7 @@ int probes__open(const struct probes_opts *o, struct probes **out, const char **
 	bpf_map__set_max_entries(p->fds->maps.events, o->ringbuf_bytes);
 	/* an eighth full: the reader wakes well before the buffer could overflow */
 	p->fds->rodata->wakeup_bytes = o->ringbuf_bytes / 8;
+	p->fds->rodata->trace_mem = o->trace_mem;
 	err = fds_bpf__load(p->fds);
 	if (err) {
 		*why = "cannot load the fd probes into the kernel";

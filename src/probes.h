@@ -17,13 +17,15 @@ enum probe_family {
 	PROBE_FDS = 1 << 0,	/* syscall tracepoints: always on */
 	PROBE_HANDLES = 1 << 1, /* libuv uprobes */
 	PROBE_GC = 1 << 2,	/* V8 garbage collection uprobes */
+	PROBE_MEM = 1 << 3,	/* mmap/munmap/mremap/mprotect/brk in the same sys_exit program */
 };
-#define PROBE_DEFAULT (PROBE_FDS | PROBE_HANDLES | PROBE_GC)
+#define PROBE_DEFAULT (PROBE_FDS | PROBE_HANDLES | PROBE_GC | PROBE_MEM)
 
 typedef int (*probes_event_cb)(void *ctx, const void *data, size_t size);
 
 struct probes_opts {
 	__u32 ringbuf_bytes; /* power of two */
+	int trace_mem;	     /* PROBE_MEM: send memory syscalls of targets */
 	probes_event_cb on_event;
 	void *ctx;
 };

@@ -23,6 +23,7 @@
 #include "report.h"
 #include "symbolize.h"
 #include "tracker.h"
+#include "unwind.h"
 
 struct record {
 	struct record_opts o;
@@ -30,6 +31,7 @@ struct record {
 	struct probes *probes;
 	struct tracker *tracker;
 	struct symbolizer *sym;
+	struct unwinder *unwinder;
 	pid_t child; /* the command we started, or 0 */
 	int child_status;
 	bool child_reaped;
@@ -130,6 +132,14 @@ static void on_new_stack(void *ctx, struct stack_entry *st)
 		symbolizer__locate(r->sym, st->pid, st->frames[i].ip, &st->locs[i]);
 }
 
+static int unwind_mem(void *ctx, __u32 pid, const struct ls_mem_event *e, size_t ustack_len,
+		      struct ls_stack *out)
+{
+	struct record *r = ctx;
+
+	return unwinder__unwind(r->unwinder, pid, e, ustack_len, out);
+}
+
 static void mark_exited(struct record *r, __u32 pid)
 {
 	for (int i = 0; i < r->o.npids; i++)
@@ -153,6 +163,7 @@ static int on_event(void *ctx, const void *data, size_t size)
 			break;
 		read_identity(p);
 		symbolizer__forget_pid(r->sym, h->pid);
+		unwinder__forget_pid(r->unwinder, h->pid);
 		attach_node(r, p);
 		/* the BPF side stopped it before its first instruction: attached, let it run */
 		if (((const struct ls_exec_event *)data)->stopped)
@@ -170,6 +181,7 @@ static int on_event(void *ctx, const void *data, size_t size)
 	}
 	case LS_EV_EXIT:
 		probes__detach_node(r->probes, h->pid);
+		unwinder__forget_pid(r->unwinder, h->pid);
 		mark_exited(r, h->pid);
 		break;
 	}
@@ -426,10 +438,13 @@ int do_record(int argc, char **argv)
 	ret = EXIT_FAILURE_OTHER;
 	r.tracker = tracker__new(on_new_stack, &r);
 	r.sym = symbolizer__new();
-	if (!r.tracker || !r.sym) {
+	r.unwinder = unwinder__new();
+	if (!r.tracker || !r.sym || !r.unwinder) {
 		p_err("out of memory");
 		goto out;
 	}
+	tracker__set_unwinder(r.tracker, unwind_mem, &r);
+	po.trace_mem = !!(r.o.probes & PROBE_MEM);
 	po.ringbuf_bytes = r.o.buffer_mb << 20;
 	po.on_event = on_event;
 	po.ctx = &r;
@@ -452,6 +467,7 @@ out:
 	probes__close(r.probes);
 	symbolizer__free(r.sym);
 	tracker__free(r.tracker);
+	unwinder__free(r.unwinder);
 	if (r.out && r.out != stdout && fclose(r.out) && ret == EXIT_OK) {
 		p_err("cannot write %s: %s", r.o.output, strerror(errno));
 		ret = EXIT_OUTPUT;

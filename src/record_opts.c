@@ -22,7 +22,8 @@ static const char record_usage[] =
 	"  -f, --format FMT       text (default) or json\n"
 	"  -o, --output FILE      write the report to FILE instead of stdout\n"
 	"      --buffer-mb N      ring buffer size in MiB, a power of two (default 16)\n"
-	"      --probes LIST      probe families: fds,handles,gc (default all; fds always on)\n"
+	"      --probes LIST      probe families: fds,handles,gc,mem (default all; fds always on);\n"
+	"                         +NAME,... adds to the default\n"
 	"  -h, --help             this text\n"
 	"\n"
 	"Examples:\n"
@@ -57,18 +58,24 @@ static int parse_pids(struct record_opts *o, char *list)
 	return 0;
 }
 
-/* "fds,handles,gc": the families to attach; fds cannot be turned off (they carry the process
- * lifecycle every other family needs). */
+/* "fds,handles,gc,mem": the families to attach; fds cannot be turned off (they carry the process
+ * lifecycle every other family needs).  "+x,y": the default and x, y (for opt-in families). */
 static int parse_probes(struct record_opts *o, char *list)
 {
 	o->probes = PROBE_FDS;
-	for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
+	if (list[0] == '+') {
+		o->probes = PROBE_DEFAULT;
+		list++;
+	}
+	for (char *tok = strtok(list, ",+"); tok; tok = strtok(NULL, ",+")) {
 		if (!strcmp(tok, "fds"))
 			o->probes |= PROBE_FDS;
 		else if (!strcmp(tok, "handles"))
 			o->probes |= PROBE_HANDLES;
 		else if (!strcmp(tok, "gc"))
 			o->probes |= PROBE_GC;
+		else if (!strcmp(tok, "mem"))
+			o->probes |= PROBE_MEM;
 		else
 			return -EINVAL;
 	}
@@ -144,7 +151,7 @@ int record_opts__parse(struct record_opts *o, int argc, char **argv)
 		}
 		case 'P':
 			if (parse_probes(o, optarg)) {
-				p_err("invalid --probes '%s': a list of fds, handles, gc", optarg);
+				p_err("invalid --probes '%s': a list of fds, handles, gc, mem", optarg);
 				return -EINVAL;
 			}
 			break;

@@ -69,13 +69,28 @@ static void free_frames(struct report_frame *frames, size_t n)
 	free(frames);
 }
 
+/* V8's heap pages are mapped by its MemoryAllocator (src/heap/memory-allocator.cc, V8 11.3 in
+ * node 20: AllocatePage, AllocateLargePage, both through AllocateAlignedMemory): such a stack
+ * says where the heap grew, not what keeps it (docs/design.md, "V8 heap growth sites"). */
+static bool is_v8_heap_page(const struct report_leak *l)
+{
+	for (size_t i = 0; i < l->nframes; i++)
+		if (!strncmp(l->frames[i].name, "v8::internal::MemoryAllocator::", 31))
+			return true;
+	return false;
+}
+
 static int fill_leak(struct report_leak *l, const struct leak_group *g, struct tracker *t,
 		     struct symbolizer *sym, __u32 pid)
 {
 	const struct stack_entry *st = stack_table__get(tracker__stacks(t), g->stack_id);
 
-	l->kind = g->kind == LEAK_FD ? "fd" : "handle";
-	if (g->kind == LEAK_FD) {
+	l->kind = g->kind == LEAK_FD ? "fd" : g->kind == LEAK_HANDLE ? "handle"
+		: g->kind == LEAK_MMAP ? "mmap" : "brk";
+	l->bytes = g->bytes;
+	if (g->kind == LEAK_MMAP || g->kind == LEAK_BRK) {
+		l->type = g->kind == LEAK_MMAP ? "anon" : "heap";
+	} else if (g->kind == LEAK_FD) {
 		l->type = fdtype__name(g->type);
 		l->family = g->type == FD_SOCKET ? fdtype__family_name(g->family) : NULL;
 	} else {
@@ -98,6 +113,8 @@ static int fill_leak(struct report_leak *l, const struct leak_group *g, struct t
 		if (err)
 			return err;
 	}
+	if (g->kind == LEAK_MMAP && is_v8_heap_page(l))
+		l->kind = "heap", l->type = "v8";
 	return 0;
 }
 
@@ -153,6 +170,7 @@ static size_t merge_same_stacks(struct report_leak *leaks, struct leak_group *gr
 			continue;
 		}
 		groups[j].count += groups[i].count;
+		groups[j].bytes += groups[i].bytes;
 		if (groups[i].first_open_ts < groups[j].first_open_ts)
 			groups[j].first_open_ts = groups[i].first_open_ts;
 		if (groups[i].last_open_ts > groups[j].last_open_ts)
@@ -162,6 +180,7 @@ static size_t merge_same_stacks(struct report_leak *leaks, struct leak_group *gr
 	for (size_t i = 0; i < kept; i++) {
 		aggregate__rate(&groups[i], ao);
 		leaks[i].count = groups[i].count;
+		leaks[i].bytes = groups[i].bytes;
 		leaks[i].oldest_age_s = groups[i].oldest_age_s;
 		leaks[i].rate_per_s = groups[i].rate_per_s;
 		leaks[i].growing = groups[i].growing;
@@ -169,9 +188,20 @@ static size_t merge_same_stacks(struct report_leak *leaks, struct leak_group *gr
 	return kept;
 }
 
+static bool is_memory(const struct report_leak *l)
+{
+	return !strcmp(l->kind, "mmap") || !strcmp(l->kind, "brk") || !strcmp(l->kind, "heap");
+}
+
+/* fds and handles by count, then memory by bytes (aggregate.h) */
 static int cmp_leaks(const void *a, const void *b)
 {
 	const struct report_leak *x = a, *y = b;
+
+	if (is_memory(x) != is_memory(y))
+		return is_memory(x) ? 1 : -1;
+	if (x->bytes != y->bytes)
+		return x->bytes < y->bytes ? 1 : -1;
 
 	if (x->count != y->count)
 		return x->count < y->count ? 1 : -1;
@@ -282,6 +312,8 @@ static int fill_process(struct report_process *rp, struct proc_state *p, struct 
 	rp->preexisting_handles_closed = p->preexisting_handles_closed;
 	rp->open_fds = p->fds.len;
 	rp->open_handles = p->handles.len;
+	rp->mapped_bytes = memmap__bytes(&p->mem, MEM_MMAP);
+	rp->brk_bytes = memmap__bytes(&p->mem, MEM_BRK);
 	err = aggregate__groups(p, &ao, &groups, &n);
 	if (err)
 		return err;
@@ -316,6 +348,9 @@ int report__build(struct report *r, struct tracker *t, struct symbolizer *sym,
 	r->uprobe_hits = o->counters[LS_CNT_UPROBE_HITS];
 	r->gc_hits = o->counters[LS_CNT_GC_HITS];
 	r->unpaired_stream_handles = o->counters[LS_CNT_PENDING_OVERFLOW];
+	r->mem_hits = o->counters[LS_CNT_MEM_HITS];
+	r->ustack_errors = o->counters[LS_CNT_USTACK_ERRORS];
+	tracker__unwind_stats(t, &r->unwound_stacks, &r->unwind_failures);
 	r->events = tracker__events(t);
 	r->bad_events = tracker__bad_events(t);
 	r->stacks = stack_table__count(tracker__stacks(t));

@@ -25,11 +25,11 @@ struct report_frame {
 };
 
 struct report_leak {
-	const char *kind; /* "fd", "handle" */
+	const char *kind; /* "fd", "handle", "mmap", "brk", "heap" (V8 heap pages: an mmap) */
 	const char *type; /* "file", "socket", "tcp", ... */
 	const char *family; /* sockets: "inet", "unix", ...; else NULL */
-	__u32 count;
-	__u64 bytes;
+	__u32 count; /* memory kinds: mapped ranges (or pieces of them) */
+	__u64 bytes; /* memory kinds: bytes retained */
 	double oldest_age_s;
 	double rate_per_s;
 	bool growing;
@@ -67,6 +67,7 @@ struct report_process {
 	char evidence[256];
 	__u64 preexisting_fds, preexisting_fds_closed, preexisting_handles_closed;
 	__u64 open_fds, open_handles; /* everything open at the end, of any age */
+	__u64 mapped_bytes, brk_bytes; /* anonymous memory retained at the end, of any age */
 	struct report_leak *leaks;
 	size_t nleaks;
 };
@@ -81,6 +82,10 @@ struct report {
 	__u64 uprobe_hits;
 	__u64 gc_hits;
 	__u64 unpaired_stream_handles; /* overflowed the pending set: never released */
+	__u64 mem_hits;		 /* memory syscalls of targets */
+	__u64 ustack_errors;	 /* memory events whose user stack BPF could not copy */
+	__u64 unwound_stacks;	 /* memory stacks unwound with DWARF CFI */
+	__u64 unwind_failures;	 /* memory stacks left with the frame-pointer walk */
 	__u64 stacks;
 	struct report_process *procs;
 	size_t nprocs;

@@ -15,7 +15,10 @@ struct tracker {
 	struct stack_table *stacks;
 	tracker_stack_cb on_new_stack;
 	void *ctx;
+	tracker_unwind_cb unwind;
+	void *unwind_ctx;
 	__u64 events, bad_events;
+	__u64 unwound, unwind_failed;
 };
 
 #define CLOSE_RANGE_CLOEXEC (1U << 2) /* include/uapi/linux/close_range.h */
@@ -34,6 +37,18 @@ struct tracker *tracker__new(tracker_stack_cb on_new_stack, void *ctx)
 	t->on_new_stack = on_new_stack;
 	t->ctx = ctx;
 	return t;
+}
+
+void tracker__set_unwinder(struct tracker *t, tracker_unwind_cb unwind, void *ctx)
+{
+	t->unwind = unwind;
+	t->unwind_ctx = ctx;
+}
+
+void tracker__unwind_stats(const struct tracker *t, __u64 *unwound, __u64 *failed)
+{
+	*unwound = t->unwound;
+	*failed = t->unwind_failed;
 }
 
 static void free_items(struct hashmap *m, bool values_are_items)
@@ -64,6 +79,7 @@ void tracker__free(struct tracker *t)
 		free(p->gc.heap_after);
 		free(p->gc.full);
 		free(p->gc.reason);
+		memmap__free(&p->mem);
 		free(p->rss);
 		free(p);
 	}
@@ -331,11 +347,93 @@ static void on_exec(struct proc_state *p, const struct ls_exec_event *e)
 	free_items(&p->fds, true);
 	free_items(&p->pending_closes, false);
 	free_items(&p->handle_fds, false);
+	memmap__free(&p->mem);
+	p->brk_top = 0;
 	for (int i = 0; i < LS_EXEC_FD_WORDS; i++)
 		open += __builtin_popcountll(e->open_fds[i]);
 	p->preexisting_fds = open;
 	p->preexisting_fds_closed = 0;
 	p->preexisting_handles_closed = 0;
+}
+
+#define PAGE_UP(x) (((x) + 4095) & ~4095ULL)
+
+/* The stack of a memory event that can add memory: unwound from the copied user stack when
+ * an unwinder is set and succeeds, else the frame-pointer walk BPF sent. */
+static int mem_stack(struct tracker *t, struct proc_state *p, const struct ls_mem_event *e,
+		     size_t size, __u32 *id)
+{
+	size_t ustack = size - offsetof(struct ls_mem_event, ustack);
+	struct ls_stack *st;
+	int err;
+
+	if (ustack > e->ustack_len)
+		ustack = e->ustack_len;
+	if (t->unwind && ustack) {
+		st = malloc(sizeof(*st));
+		if (!st)
+			return -ENOMEM;
+		if (!t->unwind(t->unwind_ctx, p->pid, e, ustack, st) && st->nframes) {
+			t->unwound++;
+			err = intern_stack(t, p->pid, st, sizeof(st->frames), id);
+			free(st);
+			return err;
+		}
+		free(st);
+	}
+	if (t->unwind)
+		t->unwind_failed++;
+	return intern_stack(t, p->pid, &e->stack, sizeof(e->stack.frames), id);
+}
+
+static void on_brk(struct proc_state *p, __u64 top, __u32 stack_id, __u64 ts)
+{
+	struct mem_range r = { .start = p->brk_top, .end = top, .ts = ts, .stack_id = stack_id,
+			       .kind = MEM_BRK };
+
+	/* the first break we see is where the heap stood: its growth before that is not ours */
+	if (p->brk_top && top > p->brk_top)
+		memmap__insert(&p->mem, &r);
+	else if (p->brk_top && top < p->brk_top)
+		memmap__remove(&p->mem, top, p->brk_top);
+	p->brk_top = top;
+}
+
+static int on_mem(struct tracker *t, struct proc_state *p, const struct ls_mem_event *e,
+		  size_t size)
+{
+	const __u64 *a = e->args;
+	struct mem_range r = { .ts = e->h.ts_ns, .kind = MEM_MMAP };
+	__u32 stack_id = 0;
+	int err = 0;
+
+	if (size >= offsetof(struct ls_mem_event, ustack)) {
+		err = mem_stack(t, p, e, size, &stack_id);
+		if (err)
+			return err;
+	}
+	switch (e->syscall) {
+	case LS_NR_mmap:
+		if (!(a[3] & LS_MAP_ANONYMOUS) || (a[3] & LS_MAP_SHARED))
+			return memmap__remove(&p->mem, e->ret, e->ret + PAGE_UP(a[1]));
+		r.start = e->ret;
+		r.end = e->ret + PAGE_UP(a[1]);
+		r.stack_id = stack_id;
+		r.flags = a[2] == LS_PROT_NONE ? MEM_NOACCESS : 0;
+		return memmap__insert(&p->mem, &r);
+	case LS_NR_munmap:
+		return memmap__remove(&p->mem, a[0], a[0] + PAGE_UP(a[1]));
+	case LS_NR_mprotect:
+		return memmap__protect(&p->mem, a[0], a[0] + PAGE_UP(a[1]), a[2] != LS_PROT_NONE,
+				       stack_id, e->h.ts_ns);
+	case LS_NR_mremap:
+		return memmap__move(&p->mem, a[0], PAGE_UP(a[1]), e->ret, PAGE_UP(a[2]),
+				    a[3] & LS_MREMAP_DONTUNMAP, stack_id, e->h.ts_ns);
+	case LS_NR_brk:
+		on_brk(p, e->ret, stack_id, e->h.ts_ns);
+		return 0;
+	}
+	return -EINVAL;
 }
 
 static int on_gc(struct gc_stats *g, const struct ls_gc_event *e)
@@ -452,6 +550,10 @@ int tracker__on_event(struct tracker *t, const void *data, size_t size)
 		break;
 	case LS_EV_GC:
 		err = size >= sizeof(struct ls_gc_event) ? on_gc(&p->gc, data) : -EINVAL;
+		break;
+	case LS_EV_MEM:
+		err = size >= offsetof(struct ls_mem_event, stack) ? on_mem(t, p, data, size)
+								    : -EINVAL;
 		break;
 	case LS_EV_FORK: {
 		const struct ls_proc_event *e = data;

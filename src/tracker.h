@@ -11,11 +11,15 @@
 #include <stddef.h>
 #include <linux/types.h>
 #include "hashmap.h"
+#include "leakscope/events.h"
+#include "memmap.h"
 #include "stacks.h"
 
 enum leak_kind {
 	LEAK_FD = 1,
 	LEAK_HANDLE = 2,
+	LEAK_MMAP = 3, /* anonymous private mappings (struct memmap, MEM_MMAP) */
+	LEAK_BRK = 4,  /* brk heap growth (MEM_BRK) */
 };
 
 /* One fd or handle that is open. */
@@ -70,6 +74,8 @@ struct proc_state {
 	char probe_handles[PROBE_STATUS_LEN];
 	char probe_gc[PROBE_STATUS_LEN];
 	struct gc_stats gc;
+	struct memmap mem; /* anonymous memory mapped while tracing */
+	__u64 brk_top;	   /* the program break as last seen, 0: not known yet */
 	struct rss_sample *rss;
 	size_t nrss, rss_cap;
 };
@@ -79,7 +85,18 @@ struct tracker;
 /* Called once per new distinct stack, while its process most likely still lives. */
 typedef void (*tracker_stack_cb)(void *ctx, struct stack_entry *stack);
 
+/*
+ * Unwinds a memory event's copied user stack (DWARF CFI through frames without frame
+ * pointers, src/unwind.c) into out[LS_MAX_FRAMES].  0, or -errno: the tracker then keeps the
+ * frame-pointer walk BPF sent.  ustack_len: bytes of e->ustack that arrived.
+ */
+typedef int (*tracker_unwind_cb)(void *ctx, __u32 pid, const struct ls_mem_event *e,
+				 size_t ustack_len, struct ls_stack *out);
+
 struct tracker *tracker__new(tracker_stack_cb on_new_stack, void *ctx);
+void tracker__set_unwinder(struct tracker *t, tracker_unwind_cb unwind, void *ctx);
+/* Memory events whose stack was unwound from the copy, and those left with the FP walk. */
+void tracker__unwind_stats(const struct tracker *t, __u64 *unwound, __u64 *failed);
 void tracker__free(struct tracker *t);
 
 /* One event as BPF sent it.  0, or -EINVAL for a malformed one (counted, skipped). */

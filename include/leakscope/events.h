@@ -11,7 +11,7 @@
 #ifndef LEAKSCOPE_EVENTS_H
 #define LEAKSCOPE_EVENTS_H
 
-#define LS_EVENT_ABI 1
+#define LS_EVENT_ABI 2
 
 /* User stacks: frame-pointer walk in BPF. 64 frames covers node's deepest native+JS stacks seen
  * in practice (a require() chain is ~40). */
@@ -34,7 +34,8 @@ enum ls_event_type {
 	LS_EV_FORK = 9,		/* struct ls_proc_event: a traced process forked `child_pid` */
 	LS_EV_HANDLE_FD = 10,	/* struct ls_handle_fd_event: a stream handle owns this fd */
 	LS_EV_GC = 11,		/* struct ls_gc_event: one V8 garbage collection ended */
-	LS_EV_HANDLE_ACCEPTED = 12, /* struct ls_handle_fd_event: a stream handle born for the
+	LS_EV_MEM = 12,		/* struct ls_mem_event: mmap, munmap, mremap, mprotect, brk */
+	LS_EV_HANDLE_ACCEPTED = 13, /* struct ls_handle_fd_event: a stream handle born for the
 				     * connection just accepted on `fd`: it has that fd's stack */
 	LS_EV_TYPE_MAX,		/* one past the last: keep last */
 };
@@ -202,6 +203,35 @@ struct ls_gc_event {
 	__u32 reason;	 /* V8's enum GarbageCollectionReason */
 };
 
+/*
+ * Bytes of user stack copied from sp with each memory event that can allocate, for userspace
+ * to unwind glibc's frames (no frame pointers) with DWARF CFI, as `perf --call-graph dwarf`
+ * does.  malloc -> sysmalloc -> mmap takes < 1 KiB; the rest lets the frame-pointer chain of
+ * node's own frames continue in the copy (docs/design.md, "Native memory").  The copy starts
+ * at sp rounded down to its page and holds whole pages, as many as are mapped.
+ */
+#define LS_USTACK_BYTES 16384
+
+/*
+ * A memory syscall of a target returned successfully.  Arguments as the syscall took them
+ * (x86_64 order: mmap addr,len,prot,flags,fd; munmap addr,len; mremap old,old_len,new_len,
+ * flags,new_addr; mprotect addr,len,prot; brk addr).  Events that cannot add usable memory
+ * (munmap, mprotect to PROT_NONE, mremap that shrinks, brk(0), any PROT_NONE or file-backed
+ * mmap) end before `stack`; the others carry the frame-pointer walk (all LS_MAX_FRAMES slots
+ * sent) and `ustack_len` bytes of user stack.  File-backed mmaps are sent only with
+ * MAP_FIXED (they may replace anonymous memory).
+ */
+struct ls_mem_event {
+	struct ls_event_header h;
+	__u64 args[5];
+	__u64 ret;
+	__u64 ip, sp, bp; /* user registers at the syscall */
+	__u32 syscall;
+	__u32 ustack_len; /* bytes of ustack[] sent: user memory from (sp & ~4095) on */
+	struct ls_stack stack;
+	__u8 ustack[LS_USTACK_BYTES];
+};
+
 /* Per-CPU counters the BPF side keeps; userspace sums them into the report. */
 enum ls_counter {
 	LS_CNT_LOST_EVENTS = 0,	 /* ring buffer full: event dropped */
@@ -210,6 +240,8 @@ enum ls_counter {
 	LS_CNT_STACK_ERRORS = 3, /* stack walks that faulted before the first frame */
 	LS_CNT_PENDING_OVERFLOW = 4, /* stream handles that could not wait for their fd */
 	LS_CNT_GC_HITS = 5,	 /* GC uprobe and uretprobe hits (not in UPROBE_HITS) */
+	LS_CNT_MEM_HITS = 6,	 /* memory syscalls of targets (also in SYSCALL_HITS) */
+	LS_CNT_USTACK_ERRORS = 7, /* memory events whose user stack could not be copied */
 	LS_CNT_MAX = 8,
 };
 

@@ -11,7 +11,12 @@
 #define LS_NR_read 0
 #define LS_NR_open 2
 #define LS_NR_close 3
+#define LS_NR_mmap 9
+#define LS_NR_mprotect 10
+#define LS_NR_munmap 11
+#define LS_NR_brk 12
 #define LS_NR_pipe 22
+#define LS_NR_mremap 25
 #define LS_NR_dup 32
 #define LS_NR_dup2 33
 #define LS_NR_socket 41
@@ -43,6 +48,16 @@
 #define LS_NR_pidfd_getfd 438
 /* Above every number we trace: sizes the BPF lookup table. */
 #define LS_NR_MAX 448
+
+/* mmap flags and protections both sides test (include/uapi/asm-generic/mman-common.h) */
+#define LS_PROT_NONE 0
+#define LS_MAP_SHARED 0x01
+#define LS_MAP_PRIVATE 0x02
+#define LS_MAP_FIXED 0x10
+#define LS_MAP_ANONYMOUS 0x20
+#define LS_MREMAP_MAYMOVE 1
+#define LS_MREMAP_FIXED 2
+#define LS_MREMAP_DONTUNMAP 4
 #else
 #error "leakscope: syscall table only for x86_64 so far"
 #endif

@@ -112,6 +112,8 @@ static void write_process(struct json_writer *w, const struct report_process *p)
 	json__begin_object(w, "open_at_end");
 	json__u64(w, "fds", p->open_fds);
 	json__u64(w, "handles", p->open_handles);
+	json__u64(w, "mapped_bytes", p->mapped_bytes);
+	json__u64(w, "brk_bytes", p->brk_bytes);
 	json__end_object(w);
 	json__begin_array(w, "leaks");
 	for (size_t i = 0; i < p->nleaks; i++)
@@ -137,6 +139,10 @@ int output__json(FILE *f, const struct report *r)
 	json__u64(&w, "uprobe_hits", r->uprobe_hits);
 	json__u64(&w, "gc_hits", r->gc_hits);
 	json__u64(&w, "unpaired_stream_handles", r->unpaired_stream_handles);
+	json__u64(&w, "mem_hits", r->mem_hits);
+	json__u64(&w, "ustack_errors", r->ustack_errors);
+	json__u64(&w, "unwound_stacks", r->unwound_stacks);
+	json__u64(&w, "unwind_failures", r->unwind_failures);
 	json__u64(&w, "stacks", r->stacks);
 	json__end_object(&w);
 	json__begin_array(&w, "processes");

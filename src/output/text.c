@@ -1,7 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* The human report: per process, its leak groups largest first, each with its stack. */
 #include <errno.h>
+#include <stdbool.h>
+#include <string.h>
 #include "report.h"
+
+/* Memory groups smaller than this are summed in one line (the JSON lists them all): glibc and
+ * V8 map many small ranges that live as long as the process. */
+#define TEXT_MIN_MEM_BYTES (1 << 20)
 
 /* Stacks of node run 30-50 frames deep; the leak is nearly always in the first ones. */
 #define TEXT_MAX_FRAMES 16
@@ -29,11 +35,41 @@ static void print_frame(FILE *f, size_t i, const struct report_frame *fr)
 	fputc('\n', f);
 }
 
+/* 1536 -> "1.5 KiB": binary units, as /proc and free(1) count memory */
+static const char *human_bytes(char *buf, size_t len, __u64 b)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double v = b;
+	int u = 0;
+
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", v, units[u]);
+	return buf;
+}
+
+static bool is_memory(const struct report_leak *l)
+{
+	return !strcmp(l->kind, "mmap") || !strcmp(l->kind, "brk") || !strcmp(l->kind, "heap");
+}
+
 static void print_leak(FILE *f, const struct report_leak *l)
 {
-	fprintf(f, "  %6u %-6s %s%s%s  oldest %.1f s  %+.2f/s%s\n", l->count, l->kind, l->type,
-		l->family ? "/" : "", l->family ? l->family : "", l->oldest_age_s, l->rate_per_s,
-		l->growing ? "  GROWING" : "");
+	char size[32];
+
+	if (is_memory(l))
+		fprintf(f, "  %10s %-4s in %u range%s  oldest %.1f s  %+.2f/s%s\n",
+			human_bytes(size, sizeof(size), l->bytes), l->kind, l->count,
+			l->count == 1 ? "" : "s", l->oldest_age_s, l->rate_per_s,
+			l->growing ? "  GROWING" : "");
+	if (!strcmp(l->kind, "heap"))
+		fprintf(f, "      (V8 heap pages: where the heap grew, not what holds it)\n");
+	else
+		fprintf(f, "  %6u %-6s %s%s%s  oldest %.1f s  %+.2f/s%s\n", l->count, l->kind,
+			l->type, l->family ? "/" : "", l->family ? l->family : "", l->oldest_age_s,
+			l->rate_per_s, l->growing ? "  GROWING" : "");
 	for (size_t i = 0; i < l->nframes && i < TEXT_MAX_FRAMES; i++)
 		print_frame(f, i, &l->frames[i]);
 	if (l->nframes > TEXT_MAX_FRAMES)
@@ -75,7 +111,9 @@ static void print_sparkline(FILE *f, const struct report_process *p)
 
 static void print_process(FILE *f, const struct report_process *p, double min_age)
 {
-	size_t singles = 0;
+	size_t singles = 0, small = 0;
+	bool mem_header = false;
+	char size[32];
 
 	fprintf(f, "pid %u %s (%s)%s", p->pid, p->comm, p->exe[0] ? p->exe : "?",
 		p->exited ? " exited" : "");
@@ -102,12 +140,26 @@ static void print_process(FILE *f, const struct report_process *p, double min_ag
 	fprintf(f, "  opened while tracing and open at the %s: %llu fds, %llu handles\n",
 		p->exited ? "exit" : "end", (unsigned long long)p->open_fds,
 		(unsigned long long)p->open_handles);
+	fprintf(f, "  mapped while tracing and still mapped at the %s: %s anonymous",
+		p->exited ? "exit" : "end", human_bytes(size, sizeof(size), p->mapped_bytes));
+	fprintf(f, ", %s of brk heap\n", human_bytes(size, sizeof(size), p->brk_bytes));
 	if (!p->nleaks) {
 		fprintf(f, "  no fd or handle older than %.1f s left open\n\n", min_age);
 		return;
 	}
 	fprintf(f, "  still open, by the stack that opened them (older than %.1f s):\n\n", min_age);
 	for (size_t i = 0; i < p->nleaks; i++) {
+		if (is_memory(&p->leaks[i])) {
+			if (p->leaks[i].bytes < TEXT_MIN_MEM_BYTES) {
+				small++;
+				continue;
+			}
+			if (!mem_header)
+				fprintf(f, "  memory still mapped, by the stack that made it usable:\n\n");
+			mem_header = true;
+			print_leak(f, &p->leaks[i]);
+			continue;
+		}
 		/* one-offs (node's own startup handles, a listening socket) after the rest, as a
 		 * count: the JSON report lists them all */
 		if (p->leaks[i].count == 1 && !p->leaks[i].growing) {
@@ -119,6 +171,9 @@ static void print_process(FILE *f, const struct report_process *p, double min_ag
 	if (singles)
 		fprintf(f, "  and %zu more fds or handles open once each, at distinct stacks "
 			   "(--format json lists them)\n\n", singles);
+	if (small)
+		fprintf(f, "  and %zu more memory groups under 1 MiB each (--format json lists "
+			   "them)\n\n", small);
 }
 
 int output__text(FILE *f, const struct report *r)

@@ -281,6 +281,39 @@ static void output__text__report__count_and_frame(void **state)
 	free(s);
 }
 
+static struct report_leak mem_leaks[] = {
+	{ .kind = "mmap", .type = "anon", .count = 146, .bytes = 153690112, .oldest_age_s = 9,
+	  .rate_per_s = 16.2, .growing = true, .frames = frames, .nframes = 2 },
+	{ .kind = "brk", .type = "heap", .count = 1, .bytes = 65536, .oldest_age_s = 9 },
+};
+
+static struct report_process mem_procs[] = {
+	{ .pid = 77, .comm = "node", .exe = "/usr/bin/node", .probe_fds = "attached",
+	  .probe_handles = "attached", .probe_gc = "attached", .mapped_bytes = 160 << 20,
+	  .brk_bytes = 65536, .leaks = mem_leaks, .nleaks = 2 },
+};
+
+static const struct report mem_rep = { .duration_s = 11, .min_age_s = 1, .procs = mem_procs,
+				       .nprocs = 1 };
+
+static void output__memory_groups__bytes_in_json_human_in_text(void **state)
+{
+	char *t = render(output__text, &mem_rep), *j = render(output__json, &mem_rep);
+
+	(void)state;
+	assert_non_null(strstr(t, "146.6 MiB mmap in 146 ranges"));
+	assert_non_null(strstr(t, "GROWING"));
+	assert_non_null(strstr(t, "160.0 MiB anonymous, 64.0 KiB of brk heap"));
+	/* under 1 MiB: summed up, the JSON has it */
+	assert_non_null(strstr(t, "and 1 more memory groups under 1 MiB"));
+	assert_non_null(strstr(j, "\"kind\": \"mmap\""));
+	assert_non_null(strstr(j, "\"bytes\": 153690112"));
+	assert_non_null(strstr(j, "\"kind\": \"brk\""));
+	assert_non_null(strstr(j, "\"mapped_bytes\": 167772160"));
+	free(t);
+	free(j);
+}
+
 static void output__writers__full_disk__eio(void **state)
 {
 	FILE *f = fopen("/dev/full", "w");
@@ -305,6 +338,7 @@ int main(void)
 		cmocka_unit_test(output__json__values__round_trip),
 		cmocka_unit_test(output__json__non_utf8_path__valid_utf8),
 		cmocka_unit_test(output__text__report__count_and_frame),
+		cmocka_unit_test(output__memory_groups__bytes_in_json_human_in_text),
 		cmocka_unit_test(output__writers__full_disk__eio),
 	};
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <linux/types.h>
 #include "cli.h"
+#include "jsnames.h"
 #include "leakscope/events.h"
 #include "probes.h"
 #include "record_opts.h"
@@ -30,6 +31,7 @@ struct record {
 	struct probes *probes;
 	struct tracker *tracker;
 	struct symbolizer *sym;
+	struct jsnames *js;
 	pid_t child; /* the command we started, or 0 */
 	int child_status;
 	bool child_reaped;
@@ -118,7 +120,8 @@ static void announce(struct record *r)
 	p_info("%s", r->o.duration_s ? "recording" : "recording until Ctrl-C or the targets exit");
 }
 
-/* Locate each frame of a new stack now, while the process still has its mappings. */
+/* Locate each frame of a new stack now, while the process still has its mappings, and name
+ * its JavaScript frames while their functions are still in its heap. */
 static void on_new_stack(void *ctx, struct stack_entry *st)
 {
 	struct record *r = ctx;
@@ -128,6 +131,8 @@ static void on_new_stack(void *ctx, struct stack_entry *st)
 		return;
 	for (__u32 i = 0; i < st->nframes; i++)
 		symbolizer__locate(r->sym, st->pid, st->frames[i].ip, &st->locs[i]);
+	if (r->js)
+		jsnames__resolve(r->js, st);
 }
 
 static void mark_exited(struct record *r, __u32 pid)
@@ -153,6 +158,8 @@ static int on_event(void *ctx, const void *data, size_t size)
 			break;
 		read_identity(p);
 		symbolizer__forget_pid(r->sym, h->pid);
+		if (r->js)
+			jsnames__forget_pid(r->js, h->pid);
 		attach_node(r, p);
 		/* the BPF side stopped it before its first instruction: attached, let it run */
 		if (((const struct ls_exec_event *)data)->stopped)
@@ -168,7 +175,16 @@ static int on_event(void *ctx, const void *data, size_t size)
 			snprintf(p->probe_fds, sizeof(p->probe_fds), "attached (followed fork)");
 		break;
 	}
+	case LS_EV_GC:
+		/* a mark-compact moves old objects, where SharedFunctionInfos live (V8 allocates
+		 * them old: Factory::NewSharedFunctionInfo); scavenges move only young ones */
+		if (r->js && size >= sizeof(struct ls_gc_event) &&
+		    ((const struct ls_gc_event *)data)->collector == LS_GC_MARK_COMPACTOR)
+			jsnames__forget_objects(r->js, h->pid);
+		break;
 	case LS_EV_EXIT:
+		if (r->js)
+			jsnames__forget_pid(r->js, h->pid);
 		probes__detach_node(r->probes, h->pid);
 		mark_exited(r, h->pid);
 		break;
@@ -426,7 +442,8 @@ int do_record(int argc, char **argv)
 	ret = EXIT_FAILURE_OTHER;
 	r.tracker = tracker__new(on_new_stack, &r);
 	r.sym = symbolizer__new();
-	if (!r.tracker || !r.sym) {
+	r.js = r.sym ? jsnames__new(r.sym) : NULL;
+	if (!r.tracker || !r.sym || !r.js) {
 		p_err("out of memory");
 		goto out;
 	}
@@ -450,6 +467,7 @@ int do_record(int argc, char **argv)
 out:
 	stop_child(&r);
 	probes__close(r.probes);
+	jsnames__free(r.js);
 	symbolizer__free(r.sym);
 	tracker__free(r.tracker);
 	if (r.out && r.out != stdout && fclose(r.out) && ret == EXIT_OK) {

@@ -28,6 +28,7 @@ struct js_proc {
 	int meta_err;	      /* 0: meta usable */
 	struct hashmap fns;   /* SharedFunctionInfo address -> struct js_fn */
 	struct hashmap lines; /* Script address -> struct js_lines */
+	bool resolved_one;
 };
 
 struct jsnames {
@@ -256,11 +257,14 @@ static __u64 now_ns(void)
 int jsnames__resolve(struct jsnames *j, struct stack_entry *st)
 {
 	__u64 t0 = now_ns(), dt;
-	struct js_proc *p = NULL;
+	struct js_proc *p;
 	int err = 0;
 
 	if (!st->locs)
 		return 0;
+	p = proc__get(j, st->pid);
+	if (!p)
+		return -ENOMEM;
 	for (__u32 i = 0; i < st->nframes && !err; i++) {
 		struct sym_location *loc = &st->locs[i];
 		const struct js_fn *f;
@@ -268,11 +272,6 @@ int jsnames__resolve(struct jsnames *j, struct stack_entry *st)
 
 		if (!runs_js(j->sym, st->pid, loc))
 			continue;
-		if (!p) {
-			p = proc__get(j, st->pid);
-			if (!p)
-				return -ENOMEM;
-		}
 		if (p->meta_err) {
 			j->stats.unnamed[JS_UNNAMED_NO_METADATA]++;
 			continue;
@@ -291,6 +290,12 @@ int jsnames__resolve(struct jsnames *j, struct stack_entry *st)
 		}
 	}
 	dt = now_ns() - t0;
+	if (!p->resolved_one) {
+		p->resolved_one = true;
+		if (dt > j->stats.ns_first_max)
+			j->stats.ns_first_max = dt;
+		return err;
+	}
 	j->stats.stacks++;
 	j->stats.ns_total += dt;
 	if (dt > j->stats.ns_max)

@@ -27,8 +27,10 @@ enum js_unnamed_reason {
 struct jsnames_stats {
 	__u64 named;			/* frames named from the heap */
 	__u64 unnamed[JS_UNNAMED_MAX];
-	__u64 stacks;			/* stacks resolved */
+	__u64 stacks;			/* stacks resolved, but the first of each process */
 	__u64 ns_total, ns_max;		/* time spent resolving them */
+	__u64 ns_first_max;		/* the first stack of a process: it also loads the
+					 * binary's metadata and symbols */
 	__u64 cache_hits, cache_drops;
 };
 

@@ -382,6 +382,7 @@ static int write_report(struct record *r, __u64 end_ns)
 	int err;
 
 	probes__counters(r->probes, o.counters, LS_CNT_MAX);
+	o.js = jsnames__stats(r->js);
 	err = report__build(&rep, r->tracker, r->sym, &o);
 	if (err) {
 		report__free(&rep);

@@ -177,9 +177,23 @@ static const struct js_lines *lines__get(struct js_proc *p, const struct v8_mem 
 	return l;
 }
 
+int jsnames__function_key(void *ctx, __u32 pid, __u64 slot, __u64 *key)
+{
+	struct jsnames *j = ctx;
+	struct js_proc *p = hashmap__get(&j->procs, pid);
+
+	if (!p || p->meta_err)
+		return -ENOENT;
+	if ((slot & p->meta.heap_object_tag_mask) != p->meta.heap_object_tag)
+		return -EINVAL;
+	return v8_mem__read_pid((void *)(uintptr_t)pid,
+				slot - p->meta.heap_object_tag + p->meta.off_function_shared, key,
+				sizeof(*key));
+}
+
 /* 0, -ENOMEM, or a positive enum js_unnamed_reason + 1. */
 static int resolve_function(struct jsnames *j, struct js_proc *p, __u32 pid, __u64 function,
-			    const struct js_fn **out)
+			    const struct js_fn **out, __u64 *shared_out)
 {
 	struct v8_mem mem = { v8_mem__read_pid, (void *)(uintptr_t)pid };
 	struct v8_function_info info;
@@ -191,6 +205,7 @@ static int resolve_function(struct jsnames *j, struct js_proc *p, __u32 pid, __u
 	err = v8read__function_shared(&p->meta, &mem, function, &shared);
 	if (err)
 		return 1 + (err == -EINVAL ? JS_UNNAMED_NOT_FUNCTION : reason_of(err));
+	*shared_out = shared;
 	f = hashmap__get(&p->fns, shared);
 	if (f) {
 		j->stats.cache_hits++;
@@ -268,6 +283,7 @@ int jsnames__resolve(struct jsnames *j, struct stack_entry *st)
 	for (__u32 i = 0; i < st->nframes && !err; i++) {
 		struct sym_location *loc = &st->locs[i];
 		const struct js_fn *f;
+		__u64 shared = 0;
 		int r;
 
 		if (!runs_js(j->sym, st->pid, loc))
@@ -276,7 +292,16 @@ int jsnames__resolve(struct jsnames *j, struct stack_entry *st)
 			j->stats.unnamed[JS_UNNAMED_NO_METADATA]++;
 			continue;
 		}
-		r = resolve_function(j, p, st->pid, st->frames[i].slot, &f);
+		r = resolve_function(j, p, st->pid, st->frames[i].slot, &f, &shared);
+		/* the trampoline's address says nothing of the function: it is the function that
+		 * tells this stack from another one of the same addresses */
+		if (loc->kind != SYM_JS && shared) {
+			if (!st->fn_keys)
+				st->fn_keys = calloc(st->nframes, sizeof(*st->fn_keys));
+			if (!st->fn_keys)
+				return -ENOMEM;
+			st->fn_keys[i] = shared;
+		}
 		if (r < 0) {
 			err = r;
 		} else if (r > 0) {

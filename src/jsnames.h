@@ -41,6 +41,8 @@ void jsnames__free(struct jsnames *j);
 /* Names what it can of st (already located).  0 or -ENOMEM; frames it cannot name are
  * counted, not errors. */
 int jsnames__resolve(struct jsnames *j, struct stack_entry *st);
+/* stack_key_fn: the SharedFunctionInfo of the JSFunction at slot, unchecked (a compare key). */
+int jsnames__function_key(void *j, __u32 pid, __u64 slot, __u64 *key);
 /* A mark-compact moved objects: what was cached by address for pid is stale. */
 void jsnames__forget_objects(struct jsnames *j, __u32 pid);
 /* The process exec'd or exited: forget its binary too. */

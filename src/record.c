@@ -179,8 +179,10 @@ static int on_event(void *ctx, const void *data, size_t size)
 		/* a mark-compact moves old objects, where SharedFunctionInfos live (V8 allocates
 		 * them old: Factory::NewSharedFunctionInfo); scavenges move only young ones */
 		if (r->js && size >= sizeof(struct ls_gc_event) &&
-		    ((const struct ls_gc_event *)data)->collector == LS_GC_MARK_COMPACTOR)
+		    ((const struct ls_gc_event *)data)->collector == LS_GC_MARK_COMPACTOR) {
 			jsnames__forget_objects(r->js, h->pid);
+			stack_table__expire_fn_keys(tracker__stacks(r->tracker), h->pid);
+		}
 		break;
 	case LS_EV_EXIT:
 		if (r->js)
@@ -382,7 +384,7 @@ static int write_report(struct record *r, __u64 end_ns)
 	int err;
 
 	probes__counters(r->probes, o.counters, LS_CNT_MAX);
-	o.js = jsnames__stats(r->js);
+	o.js = r->js ? jsnames__stats(r->js) : NULL;
 	err = report__build(&rep, r->tracker, r->sym, &o);
 	if (err) {
 		report__free(&rep);
@@ -443,11 +445,13 @@ int do_record(int argc, char **argv)
 	ret = EXIT_FAILURE_OTHER;
 	r.tracker = tracker__new(on_new_stack, &r);
 	r.sym = symbolizer__new();
-	r.js = r.sym ? jsnames__new(r.sym) : NULL;
-	if (!r.tracker || !r.sym || !r.js) {
+	r.js = r.sym && !r.o.no_heap_names ? jsnames__new(r.sym) : NULL;
+	if (!r.tracker || !r.sym || (!r.js && !r.o.no_heap_names)) {
 		p_err("out of memory");
 		goto out;
 	}
+	if (r.js)
+		stack_table__set_key_fn(tracker__stacks(r.tracker), jsnames__function_key, r.js);
 	po.ringbuf_bytes = r.o.buffer_mb << 20;
 	po.on_event = on_event;
 	po.ctx = &r;

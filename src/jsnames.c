@@ -295,12 +295,13 @@ int jsnames__resolve(struct jsnames *j, struct stack_entry *st)
 		r = resolve_function(j, p, st->pid, st->frames[i].slot, &f, &shared);
 		/* the trampoline's address says nothing of the function: it is the function that
 		 * tells this stack from another one of the same addresses */
-		if (loc->kind != SYM_JS && shared) {
+		if (loc->kind != SYM_JS && r >= 0) {
 			if (!st->fn_keys)
 				st->fn_keys = calloc(st->nframes, sizeof(*st->fn_keys));
 			if (!st->fn_keys)
 				return -ENOMEM;
-			st->fn_keys[i] = shared;
+			/* unread: match nothing, rather than lend this stack to every function */
+			st->fn_keys[i] = shared ? shared : STACK_KEY_NEVER;
 		}
 		if (r < 0) {
 			err = r;

@@ -13,8 +13,6 @@ struct stack_table {
 	void *key_ctx;
 };
 
-#define KEY_STALE (~0ULL) /* never a tagged pointer */
-
 void stack_table__expire_fn_keys(struct stack_table *t, __u32 pid)
 {
 	for (__u32 id = 1; id < t->len; id++) {
@@ -24,7 +22,7 @@ void stack_table__expire_fn_keys(struct stack_table *t, __u32 pid)
 			continue;
 		for (__u32 i = 0; i < e->nframes; i++)
 			if (e->fn_keys[i])
-				e->fn_keys[i] = KEY_STALE;
+				e->fn_keys[i] = STACK_KEY_NEVER;
 	}
 }
 
@@ -86,7 +84,7 @@ static bool same_stack(const struct stack_table *t, const struct stack_entry *e,
 
 		if (!e->fn_keys[i])
 			continue;
-		if (e->fn_keys[i] == KEY_STALE)
+		if (e->fn_keys[i] == STACK_KEY_NEVER)
 			return false;
 		/* same slot, same function object: no need to ask */
 		if (frames[i].slot == e->frames[i].slot)

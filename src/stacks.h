@@ -28,6 +28,9 @@ struct stack_entry {
 
 struct stack_table;
 
+/* A fn_keys value that matches no frame: a stack whose function could not be read, or whose
+ * keys went stale, is never reused. */
+#define STACK_KEY_NEVER (~0ULL)
 /* The key (see fn_keys) of the function a frame with this slot runs: 0 or -errno. */
 typedef int (*stack_key_fn)(void *ctx, __u32 pid, __u64 slot, __u64 *key);
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "hashmap.h"
 #include "jsnames.h"
 #include "stacks.h"
@@ -23,6 +24,12 @@ struct js_lines {
 	size_t n;
 };
 
+/* The metadata of one binary, shared by the processes that run it. */
+struct js_binary {
+	struct v8meta meta;
+	int err; /* 0: usable */
+};
+
 struct js_proc {
 	struct v8meta meta;
 	int meta_err;	      /* 0: meta usable */
@@ -34,6 +41,7 @@ struct js_proc {
 struct jsnames {
 	struct symbolizer *sym;
 	struct hashmap procs; /* pid -> struct js_proc */
+	struct hashmap binaries; /* device and inode of the executable -> struct js_binary */
 	struct jsnames_stats stats;
 };
 
@@ -93,6 +101,9 @@ void jsnames__free(struct jsnames *j)
 		free(v);
 	}
 	hashmap__clear(&j->procs);
+	for (i = 0; hashmap__next(&j->binaries, &i, &k, &v);)
+		free(v);
+	hashmap__clear(&j->binaries);
 	free(j);
 }
 
@@ -125,7 +136,10 @@ const struct jsnames_stats *jsnames__stats(const struct jsnames *j)
 static struct js_proc *proc__get(struct jsnames *j, __u32 pid)
 {
 	struct js_proc *p = hashmap__get(&j->procs, pid);
+	struct js_binary *b;
 	char path[64];
+	struct stat st;
+	__u64 key;
 
 	if (p)
 		return p;
@@ -133,7 +147,24 @@ static struct js_proc *proc__get(struct jsnames *j, __u32 pid)
 	if (!p)
 		return NULL;
 	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
-	p->meta_err = v8meta__load(path, &p->meta);
+	/* a node that forks node children: read its ~100 MB binary's symbols once */
+	if (stat(path, &st)) {
+		p->meta_err = -errno;
+	} else {
+		key = (__u64)st.st_dev << 40 ^ st.st_ino;
+		b = hashmap__get(&j->binaries, key);
+		if (!b) {
+			b = calloc(1, sizeof(*b));
+			if (!b || hashmap__set(&j->binaries, key, b, NULL)) {
+				free(b);
+				free(p);
+				return NULL;
+			}
+			b->err = v8meta__load(path, &b->meta);
+		}
+		p->meta = b->meta;
+		p->meta_err = b->err;
+	}
 	if (hashmap__set(&j->procs, pid, p, NULL)) {
 		free(p);
 		return NULL;
@@ -286,12 +317,14 @@ int jsnames__resolve(struct jsnames *j, struct stack_entry *st)
 		__u64 shared = 0;
 		int r;
 
-		if (!runs_js(j->sym, st->pid, loc))
-			continue;
+		/* not node, or a V8 we cannot read: count its JIT frames, look up nothing */
 		if (p->meta_err) {
-			j->stats.unnamed[JS_UNNAMED_NO_METADATA]++;
+			if (loc->kind == SYM_JS)
+				j->stats.unnamed[JS_UNNAMED_NO_METADATA]++;
 			continue;
 		}
+		if (!runs_js(j->sym, st->pid, loc))
+			continue;
 		r = resolve_function(j, p, st->pid, st->frames[i].slot, &f, &shared);
 		/* the trampoline's address says nothing of the function: it is the function that
 		 * tells this stack from another one of the same addresses */

@@ -488,3 +488,74 @@ free_ctx:
 	elf_file__close(&f);
 	return err;
 }
+
+/* The section that holds vaddr, for a data symbol's value. */
+static Elf_Scn *section_of(Elf *elf, __u16 shndx)
+{
+	return shndx == SHN_UNDEF || shndx >= SHN_LORESERVE ? NULL : elf_getscn(elf, shndx);
+}
+
+int elf_symbols__for_each_object(const char *path, const char *prefix, elf_object_fn fn,
+				 void *ctx)
+{
+	size_t plen = strlen(prefix), size;
+	Elf_Scn *scn = NULL;
+	const char *image;
+	struct elf_file f;
+	int err, found = 0;
+
+	err = elf_file__open(path, &f);
+	if (err)
+		return err;
+	image = elf_rawfile(f.elf, &size);
+	err = -ENOEXEC;
+	if (!image)
+		goto close;
+	/* .symtab only: V8's postmortem symbols are local data, never exported */
+	while ((scn = elf_nextscn(f.elf, scn))) {
+		GElf_Shdr sh, str, dsh;
+		Elf_Data *data;
+		size_t i, n;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB)
+			continue;
+		data = elf_getdata(scn, NULL);
+		if (!data || !sh.sh_entsize || !gelf_getshdr(elf_getscn(f.elf, sh.sh_link), &str) ||
+		    str.sh_type != SHT_STRTAB || str.sh_offset > size || !str.sh_size ||
+		    str.sh_size > size - str.sh_offset || image[str.sh_offset + str.sh_size - 1])
+			goto close;
+		n = data->d_size / sh.sh_entsize;
+		for (i = 0; i < n; i++) {
+			const char *name, *bytes = NULL;
+			Elf_Scn *ds;
+			GElf_Sym sym;
+
+			if (!gelf_getsym(data, i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_OBJECT ||
+			    sym.st_name >= str.sh_size)
+				continue;
+			name = image + str.sh_offset + sym.st_name;
+			if (strncmp(name, prefix, plen))
+				continue;
+			ds = section_of(f.elf, sym.st_shndx);
+			if (!ds || !gelf_getshdr(ds, &dsh) || sym.st_value < dsh.sh_addr ||
+			    sym.st_size > dsh.sh_size || sym.st_value - dsh.sh_addr > dsh.sh_size - sym.st_size)
+				continue;
+			/* .bss: the value is zero and not in the file */
+			if (dsh.sh_type != SHT_NOBITS) {
+				__u64 off = dsh.sh_offset + (sym.st_value - dsh.sh_addr);
+
+				if (off > size || sym.st_size > size - off)
+					continue;
+				bytes = image + off;
+			}
+			found++;
+			err = fn(ctx, name, bytes, sym.st_size);
+			if (err)
+				goto close;
+		}
+	}
+	err = found ? 0 : -ENODATA;
+close:
+	elf_file__close(&f);
+	return err;
+}

@@ -40,4 +40,13 @@ bool elf_symbols__is_stripped(const struct elf_symbols *syms);
 int elf_symbols__find_offsets(const char *path, const char *const *names, int n,
 			      __u64 *file_offsets);
 
+/*
+ * Calls fn for each data object of .symtab whose name starts with prefix, with its bytes in the
+ * file (NULL for .bss objects, whose value is zero).  0, -ENODATA (none), or as
+ * elf_symbols__load(); a nonzero return of fn stops the walk and is returned.
+ */
+typedef int (*elf_object_fn)(void *ctx, const char *name, const void *bytes, __u64 size);
+int elf_symbols__for_each_object(const char *path, const char *prefix, elf_object_fn fn,
+				 void *ctx);
+
 #endif

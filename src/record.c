@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <linux/types.h>
 #include "cli.h"
+#include "jsnames.h"
 #include "leakscope/events.h"
 #include "probes.h"
 #include "record_opts.h"
@@ -32,6 +33,7 @@ struct record {
 	struct tracker *tracker;
 	struct symbolizer *sym;
 	struct unwinder *unwinder;
+	struct jsnames *js;
 	pid_t child; /* the command we started, or 0 */
 	int child_status;
 	bool child_reaped;
@@ -120,7 +122,8 @@ static void announce(struct record *r)
 	p_info("%s", r->o.duration_s ? "recording" : "recording until Ctrl-C or the targets exit");
 }
 
-/* Locate each frame of a new stack now, while the process still has its mappings. */
+/* Locate each frame of a new stack now, while the process still has its mappings, and name
+ * its JavaScript frames while their functions are still in its heap. */
 static void on_new_stack(void *ctx, struct stack_entry *st)
 {
 	struct record *r = ctx;
@@ -130,6 +133,8 @@ static void on_new_stack(void *ctx, struct stack_entry *st)
 		return;
 	for (__u32 i = 0; i < st->nframes; i++)
 		symbolizer__locate(r->sym, st->pid, st->frames[i].ip, &st->locs[i]);
+	if (r->js)
+		jsnames__resolve(r->js, st);
 }
 
 static int unwind_mem(void *ctx, __u32 pid, const struct ls_mem_event *e, size_t ustack_len,
@@ -164,6 +169,8 @@ static int on_event(void *ctx, const void *data, size_t size)
 		read_identity(p);
 		symbolizer__forget_pid(r->sym, h->pid);
 		unwinder__forget_pid(r->unwinder, h->pid);
+		if (r->js)
+			jsnames__forget_pid(r->js, h->pid);
 		attach_node(r, p);
 		/* the BPF side stopped it before its first instruction: attached, let it run */
 		if (((const struct ls_exec_event *)data)->stopped)
@@ -179,7 +186,18 @@ static int on_event(void *ctx, const void *data, size_t size)
 			snprintf(p->probe_fds, sizeof(p->probe_fds), "attached (followed fork)");
 		break;
 	}
+	case LS_EV_GC:
+		/* a mark-compact moves old objects, where SharedFunctionInfos live (V8 allocates
+		 * them old: Factory::NewSharedFunctionInfo); scavenges move only young ones */
+		if (r->js && size >= sizeof(struct ls_gc_event) &&
+		    ((const struct ls_gc_event *)data)->collector == LS_GC_MARK_COMPACTOR) {
+			jsnames__forget_objects(r->js, h->pid);
+			stack_table__expire_fn_keys(tracker__stacks(r->tracker), h->pid);
+		}
+		break;
 	case LS_EV_EXIT:
+		if (r->js)
+			jsnames__forget_pid(r->js, h->pid);
 		probes__detach_node(r->probes, h->pid);
 		unwinder__forget_pid(r->unwinder, h->pid);
 		mark_exited(r, h->pid);
@@ -378,6 +396,7 @@ static int write_report(struct record *r, __u64 end_ns)
 	int err;
 
 	probes__counters(r->probes, o.counters, LS_CNT_MAX);
+	o.js = r->js ? jsnames__stats(r->js) : NULL;
 	err = report__build(&rep, r->tracker, r->sym, &o);
 	if (err) {
 		report__free(&rep);
@@ -445,6 +464,13 @@ int do_record(int argc, char **argv)
 	}
 	tracker__set_unwinder(r.tracker, unwind_mem, &r);
 	po.trace_mem = !!(r.o.probes & PROBE_MEM);
+	r.js = r.sym && !r.o.no_heap_names ? jsnames__new(r.sym) : NULL;
+	if (!r.tracker || !r.sym || (!r.js && !r.o.no_heap_names)) {
+		p_err("out of memory");
+		goto out;
+	}
+	if (r.js)
+		stack_table__set_key_fn(tracker__stacks(r.tracker), jsnames__function_key, r.js);
 	po.ringbuf_bytes = r.o.buffer_mb << 20;
 	po.on_event = on_event;
 	po.ctx = &r;
@@ -465,6 +491,7 @@ int do_record(int argc, char **argv)
 out:
 	stop_child(&r);
 	probes__close(r.probes);
+	jsnames__free(r.js);
 	symbolizer__free(r.sym);
 	tracker__free(r.tracker);
 	unwinder__free(r.unwinder);

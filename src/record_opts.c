@@ -24,6 +24,7 @@ static const char record_usage[] =
 	"      --buffer-mb N      ring buffer size in MiB, a power of two (default 16)\n"
 	"      --probes LIST      probe families: fds,handles,gc,mem (default all; fds always on);\n"
 	"                         +NAME,... adds to the default\n"
+	"      --no-heap-names    name JS frames only from /tmp/perf-PID.map, not from the heap\n"
 	"  -h, --help             this text\n"
 	"\n"
 	"Examples:\n"
@@ -92,6 +93,7 @@ int record_opts__parse(struct record_opts *o, int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "buffer-mb", required_argument, NULL, 'b' },
 		{ "probes", required_argument, NULL, 'P' },
+		{ "no-heap-names", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -154,6 +156,9 @@ int record_opts__parse(struct record_opts *o, int argc, char **argv)
 				p_err("invalid --probes '%s': a list of fds, handles, gc, mem", optarg);
 				return -EINVAL;
 			}
+			break;
+		case 'N':
+			o->no_heap_names = 1;
 			break;
 		case 'h':
 			fputs(record_usage, stdout);

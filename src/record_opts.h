@@ -21,6 +21,7 @@ struct record_opts {
 	__u32 buffer_mb;
 	__u32 probes; /* PROBE_* families to attach */
 	char **command; /* NULL-terminated, inside argv; NULL: none */
+	int no_heap_names; /* --no-heap-names: JS frames only from perf maps */
 };
 
 /* 0; 1 when help was printed; -EINVAL after printing a one-line error. */

@@ -354,6 +354,14 @@ int report__build(struct report *r, struct tracker *t, struct symbolizer *sym,
 	r->events = tracker__events(t);
 	r->bad_events = tracker__bad_events(t);
 	r->stacks = stack_table__count(tracker__stacks(t));
+	if (o->js) {
+		r->js_named = o->js->named;
+		memcpy(r->js_unnamed, o->js->unnamed, sizeof(r->js_unnamed));
+		r->js_stacks = o->js->stacks;
+		r->js_ns_total = o->js->ns_total;
+		r->js_ns_max = o->js->ns_max;
+		r->js_ns_first = o->js->ns_first_max;
+	}
 	r->procs = calloc(n ? n : 1, sizeof(*r->procs));
 	if (!r->procs)
 		return -ENOMEM;

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <linux/types.h>
+#include "jsnames.h"
 
 struct tracker;
 struct symbolizer;
@@ -87,6 +88,10 @@ struct report {
 	__u64 unwound_stacks;	 /* memory stacks unwound with DWARF CFI */
 	__u64 unwind_failures;	 /* memory stacks left with the frame-pointer walk */
 	__u64 stacks;
+	/* JavaScript frames named from the target's heap (jsnames.c), and the cost of it */
+	__u64 js_named;
+	__u64 js_unnamed[JS_UNNAMED_MAX];
+	__u64 js_stacks, js_ns_total, js_ns_max, js_ns_first;
 	struct report_process *procs;
 	size_t nprocs;
 };
@@ -95,6 +100,7 @@ struct report_opts {
 	__u64 start_ns, end_ns, min_age_ns;
 	double duration_s;
 	__u64 counters[8]; /* enum ls_counter, summed over CPUs */
+	const struct jsnames_stats *js; /* NULL: JS frames were not read from the heap */
 };
 
 int report__build(struct report *r, struct tracker *t, struct symbolizer *sym,

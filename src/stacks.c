@@ -9,7 +9,28 @@ struct stack_table {
 	struct hashmap by_hash; /* hash -> first stack_entry with that hash */
 	struct stack_entry **entries; /* by id; id 0 is never used */
 	__u32 len, cap;
+	stack_key_fn key_fn;
+	void *key_ctx;
 };
+
+void stack_table__expire_fn_keys(struct stack_table *t, __u32 pid)
+{
+	for (__u32 id = 1; id < t->len; id++) {
+		struct stack_entry *e = t->entries[id];
+
+		if (e->pid != pid || !e->fn_keys)
+			continue;
+		for (__u32 i = 0; i < e->nframes; i++)
+			if (e->fn_keys[i])
+				e->fn_keys[i] = STACK_KEY_NEVER;
+	}
+}
+
+void stack_table__set_key_fn(struct stack_table *t, stack_key_fn fn, void *ctx)
+{
+	t->key_fn = fn;
+	t->key_ctx = ctx;
+}
 
 struct stack_table *stack_table__new(void)
 {
@@ -27,6 +48,7 @@ void stack_table__free(struct stack_table *t)
 	for (__u32 i = 1; i < t->len; i++) {
 		free(t->entries[i]->frames);
 		free(t->entries[i]->locs);
+		free(t->entries[i]->fn_keys);
 		free(t->entries[i]);
 	}
 	free(t->entries);
@@ -47,14 +69,29 @@ static __u64 stack_hash(__u32 pid, const struct ls_frame *frames, __u32 n)
 	return h;
 }
 
-static bool same_stack(const struct stack_entry *e, __u32 pid, const struct ls_frame *frames,
-		       __u32 n)
+static bool same_stack(const struct stack_table *t, const struct stack_entry *e, __u32 pid,
+		       const struct ls_frame *frames, __u32 n)
 {
 	if (e->pid != pid || e->nframes != n)
 		return false;
 	for (__u32 i = 0; i < n; i++)
 		if (e->frames[i].ip != frames[i].ip)
 			return false;
+	if (!e->fn_keys || !t->key_fn)
+		return true;
+	for (__u32 i = 0; i < n; i++) {
+		__u64 key = 0;
+
+		if (!e->fn_keys[i])
+			continue;
+		if (e->fn_keys[i] == STACK_KEY_NEVER)
+			return false;
+		/* same slot, same function object: no need to ask */
+		if (frames[i].slot == e->frames[i].slot)
+			continue;
+		if (t->key_fn(t->key_ctx, pid, frames[i].slot, &key) || key != e->fn_keys[i])
+			return false;
+	}
 	return true;
 }
 
@@ -65,7 +102,7 @@ int stack_table__intern(struct stack_table *t, __u32 pid, const struct ls_frame 
 	struct stack_entry *first = hashmap__get(&t->by_hash, h), *e;
 
 	for (e = first; e; e = e->next_same_hash) {
-		if (same_stack(e, pid, frames, nframes)) {
+		if (same_stack(t, e, pid, frames, nframes)) {
 			*id = e->id;
 			*is_new = false;
 			return 0;

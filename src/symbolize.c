@@ -351,12 +351,36 @@ static int name_jit(struct symbolizer *sym, __u32 pid, const struct sym_location
 	return 0;
 }
 
+int symbolizer__set_js(struct symbolizer *sym, struct sym_location *loc, const char *name,
+		       const char *script, __u32 line, __u32 column)
+{
+	const char *n = intern(sym, name), *s = script ? intern(sym, script) : NULL;
+
+	if (!n || (script && !s))
+		return -ENOMEM;
+	loc->js_name = n;
+	loc->js_script = s;
+	loc->js_line = line;
+	loc->js_column = column;
+	return 0;
+}
+
 int symbolizer__name(struct symbolizer *sym, __u32 pid, const struct sym_location *loc,
 		     struct sym_frame *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->kind = loc->kind;
 	out->offset = loc->vaddr;
+	/* read from the heap: it wins over the perf map, which stays the fallback */
+	if (loc->js_name) {
+		out->kind = SYM_JS;
+		out->name = loc->js_name;
+		out->module = loc->js_script;
+		out->line = loc->js_line;
+		out->column = loc->js_column;
+		out->offset = 0;
+		return 0;
+	}
 	switch (loc->kind) {
 	case SYM_NATIVE:
 		return name_native(sym, loc, out);

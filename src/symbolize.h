@@ -21,6 +21,11 @@ struct sym_location {
 	__u64 vaddr;		/* SYM_NATIVE: ELF virtual address in module (the file offset if
 				 * module is unreadable); else the address */
 	enum sym_frame_kind kind;
+	/* a JavaScript function read from the process's heap while it lived (jsnames.c), or
+	 * NULL: named from the perf map or the module at report time */
+	const char *js_name;	/* interned, like the strings below */
+	const char *js_script;	/* path or URL, NULL if unknown */
+	__u32 js_line, js_column; /* of the function's start, 1-based; 0 if unknown */
 };
 
 struct sym_frame {
@@ -46,6 +51,10 @@ int symbolizer__locate(struct symbolizer *sym, __u32 pid, __u64 addr, struct sym
 /* 0 or -ENOMEM; a frame that cannot be named has name NULL. */
 int symbolizer__name(struct symbolizer *sym, __u32 pid, const struct sym_location *loc,
 		     struct sym_frame *out);
+/* Names a located frame as the JavaScript function read from the process (any kind: an
+ * interpreted frame's ip is in a builtin of node).  0 or -ENOMEM. */
+int symbolizer__set_js(struct symbolizer *sym, struct sym_location *loc, const char *name,
+		       const char *script, __u32 line, __u32 column);
 /* Drops the cached maps of a process that exited; names can still be found. */
 void symbolizer__forget_pid(struct symbolizer *sym, __u32 pid);
 

@@ -144,6 +144,20 @@ int output__json(FILE *f, const struct report *r)
 	json__u64(&w, "unwound_stacks", r->unwound_stacks);
 	json__u64(&w, "unwind_failures", r->unwind_failures);
 	json__u64(&w, "stacks", r->stacks);
+	json__u64(&w, "js_frames_named", r->js_named);
+	json__begin_object(&w, "js_frames_unnamed");
+	for (int i = 0; i < JS_UNNAMED_MAX; i++)
+		json__u64(&w, jsnames__reason_name(i), r->js_unnamed[i]);
+	json__end_object(&w);
+	/* what naming costs: once per distinct stack, in microseconds; a process's first stack
+	 * (which also loads its binary's metadata and symbols) apart */
+	json__begin_object(&w, "js_resolve_us");
+	json__u64(&w, "stacks", r->js_stacks);
+	json__double(&w, "total", r->js_ns_total / 1e3, 1);
+	json__double(&w, "mean", r->js_stacks ? r->js_ns_total / 1e3 / r->js_stacks : 0, 1);
+	json__double(&w, "max", r->js_ns_max / 1e3, 1);
+	json__double(&w, "first", r->js_ns_first / 1e3, 1);
+	json__end_object(&w);
 	json__end_object(&w);
 	json__begin_array(&w, "processes");
 	for (size_t i = 0; i < r->nprocs; i++)

@@ -191,5 +191,15 @@ int output__text(FILE *f, const struct report *r)
 			(unsigned long long)r->unpaired_stream_handles);
 	for (size_t i = 0; i < r->nprocs; i++)
 		print_process(f, &r->procs[i], r->min_age_s);
+	if (r->js_stacks || r->js_named) {
+		__u64 unnamed = 0;
+
+		for (int i = 0; i < JS_UNNAMED_MAX; i++)
+			unnamed += r->js_unnamed[i];
+		fprintf(f, "JS frames named from the heap: %llu (%llu not), %.1f us per new stack "
+			   "(max %.1f)\n",
+			(unsigned long long)r->js_named, (unsigned long long)unnamed,
+			r->js_stacks ? r->js_ns_total / 1e3 / r->js_stacks : 0, r->js_ns_max / 1e3);
+	}
 	return fflush(f) || ferror(f) ? -EIO : 0;
 }

@@ -8,7 +8,8 @@
 //                    -d N; wait for "leakscope: attached ..." on stderr; tell the script to go
 //                    (a line on its stdin); wait for its result line and for leakscope to end;
 //                    then SIGTERM the script.
-// Set LEAKSCOPE=/path/to/binary to test another build, LEAKSCOPE_KEEP=DIR to keep every report.
+// Set LEAKSCOPE=/path/to/binary to test another build, LEAKSCOPE_KEEP=DIR to keep every report,
+// LEAKSCOPE_NODE=/path/to/node to trace another node (run.sh does, for each fetched version).
 'use strict';
 const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
@@ -18,8 +19,13 @@ const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const LEAKSCOPE = process.env.LEAKSCOPE || path.join(ROOT, 'build', 'leakscope');
-// JS frames are named only with these (perf map + interpreter trampolines on the native stack).
-const NODE_FLAGS = ['--perf-basic-prof', '--interpreted-frames-native-stack'];
+// The node that runs the traced scripts.
+const NODE = process.env.LEAKSCOPE_NODE || process.execPath;
+// JS frames are named from the target's heap: the scenarios run node without any flag.  These
+// (perf map + interpreter trampolines on the native stack) are the fallback path, which a test
+// asks for with { perfMap: true }.
+const PERF_FLAGS = ['--perf-basic-prof', '--interpreted-frames-native-stack'];
+const NODE_FLAGS = [];
 const SCHEMA = 'leakscope-report/1';
 // leaks[].kind: fds and handles (counted), retained memory (bytes) by the stack that mapped it
 // (heap: V8 heap pages, an mmap).
@@ -117,10 +123,11 @@ function readReport(file) {
 
 // leakscope record --format json -o TMP [recordArgs] -- node FLAGS script [scriptArgs]
 async function recordCommand(script, { scriptArgs = [], recordArgs = [], nodeFlags = [],
-				      timeoutMs = 60000 } = {}) {
+				      perfMap = false, timeoutMs = 60000 } = {}) {
 	const out = tmpReportPath(path.basename(script, '.js'));
-	const args = ['record', '--format', 'json', '-o', out, ...recordArgs, '--', process.execPath,
-		      ...NODE_FLAGS, ...nodeFlags, scriptPath(script), ...scriptArgs];
+	const args = ['record', '--format', 'json', '-o', out, ...recordArgs, '--', NODE,
+		      ...(perfMap ? PERF_FLAGS : NODE_FLAGS), ...nodeFlags, scriptPath(script),
+		      ...scriptArgs];
 	const r = await run(LEAKSCOPE, args, { timeoutMs, cwd: path.dirname(out) });
 	const { report, reportText } = readReport(out);
 	const result = scriptResult(r.stdout);
@@ -173,7 +180,7 @@ function waitForExit(child, timeoutMs) {
 // attachWaitMs anyway, so the leak assertions still run).
 async function recordPid(script, { duration = 8, recordArgs = [], attachWaitMs = 10000 } = {}) {
 	const out = tmpReportPath(path.basename(script, '.js'));
-	const node = spawn(process.execPath, [...NODE_FLAGS, scriptPath(script), '--wait'],
+	const node = spawn(NODE, [...NODE_FLAGS, scriptPath(script), '--wait'],
 			   { cwd: path.dirname(out), stdio: ['pipe', 'pipe', 'inherit'] });
 	let nodeOut = '';
 	node.stdout.setEncoding('utf8');
@@ -348,7 +355,7 @@ function isRoot() {
 }
 
 module.exports = {
-	ROOT, LEAKSCOPE, NODE_FLAGS, SCHEMA, ATTACHED_RE, MEMORY_KINDS,
+	ROOT, LEAKSCOPE, NODE, NODE_FLAGS, PERF_FLAGS, SCHEMA, ATTACHED_RE, MEMORY_KINDS,
 	run, lines, scriptPath, tmpReportPath, removePerfMaps, readReport, scriptResult, recordCommand, recordPid,
 	waitForLine, waitForExit, describeLeaks, describeRun, assertValidReport, processOf, hasFrame,
 	groupsOf, sumCount, assertNear, functionLines, assertLeak, assertHealthy, isRoot,

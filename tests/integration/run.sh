@@ -16,4 +16,23 @@ if [ ! -x "$bin" ]; then
 fi
 # One file at a time: the scenarios hold leaks for fixed times, and parallel runs on a small
 # machine make those timings, not leakscope, decide the result.
-exec node --test --test-concurrency=1 "$@" tests/integration/
+node --test --test-concurrency=1 "$@" tests/integration/
+# The scenarios that name JS functions again, on the official binaries of other node versions
+# (scripts/fetch-node.sh: fetched once from the npm registry).  A version that cannot be fetched
+# fails the run.  LEAKSCOPE_NODE_VERSIONS="" skips them.
+versions=${LEAKSCOPE_NODE_VERSIONS-18 22 24}
+failed=""
+for v in $versions; do
+	echo "== node $v"
+	if ! node_bin=$(bash scripts/fetch-node.sh "$v"); then
+		failed="$failed $v(fetch)"
+		continue
+	fi
+	LEAKSCOPE_NODE=$node_bin node --test --test-concurrency=1 "$@" \
+		tests/integration/{streams,sockets,watchers,children,jsnames}.test.js ||
+		failed="$failed $v"
+done
+if [ -n "$failed" ]; then
+	echo "tests/integration/run.sh: failed on node version(s):$failed" >&2
+	exit 1
+fi

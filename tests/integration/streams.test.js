@@ -30,8 +30,7 @@ test('streams__createReadStream_path__fd_file_leaks_counted', async (t) => {
 	L.assertValidReport(r);
 	const proc = L.processOf(r);
 	const files = L.groupsOf(proc, { kind: 'fd', type: 'file' });
-	// +1: node opens /tmp/perf-PID.map for --perf-basic-prof, and it stays open.
-	L.assertNear(L.sumCount(files), 41, `fd/file leaks:\n${L.describeLeaks(proc)}\n`);
+	L.assertNear(L.sumCount(files), 40, `fd/file leaks:\n${L.describeLeaks(proc)}\n`);
 	const biggest = files.reduce((a, g) => (g.count > a.count ? g : a), files[0]);
 	t.diagnostic(`createReadStream(path) attributed to: ${biggest.stack.slice(0, 10).map((f) => f.frame).join(' < ')}`);
 	assert.ok(biggest.stack.some((f) => f.kind === 'js' && f.frame),

@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <cmocka.h>
@@ -79,6 +80,60 @@ static void stack_table__intern__same_ips_other_slots__same_id(void **state)
 	assert_int_equal(intern(t, 7, b, 2, false), ia);
 	assert_int_equal(intern(t, 7, a, 2, false), ia);
 	assert_int_equal(stack_table__count(t), 1);
+}
+
+/* the key of a frame's function: slot / 0x100, as if slots were JSFunctions of an SFI */
+static int key_of_slot(void *ctx, __u32 pid, __u64 slot, __u64 *key)
+{
+	(void)ctx;
+	(void)pid;
+	if (slot == 0xbad)
+		return -EFAULT;
+	*key = slot / 0x100;
+	return 0;
+}
+
+static void stack_table__intern__same_ips_other_function__other_id(void **state)
+{
+	struct stack_table *t = *state;
+	/* interpreted frames: one trampoline address, the function differs */
+	struct ls_frame a[2] = { { 0x1000, 0x111 }, { 0x2000, 0x222 } };
+	struct ls_frame a2[2] = { { 0x1000, 0x1ff }, { 0x2000, 0x333 } }; /* another closure */
+	struct ls_frame b[2] = { { 0x1000, 0x511 }, { 0x2000, 0x222 } };
+	struct ls_frame bad[2] = { { 0x1000, 0xbad }, { 0x2000, 0x222 } };
+	struct stack_entry *e;
+	__u32 ia, ib, id;
+
+	stack_table__set_key_fn(t, key_of_slot, NULL);
+	ia = intern(t, 7, a, 2, true);
+	e = stack_table__get(t, ia);
+	e->fn_keys = calloc(2, sizeof(*e->fn_keys));
+	assert_non_null(e->fn_keys);
+	e->fn_keys[0] = 0x1; /* frame 1 keeps no key: its address is enough */
+	assert_int_equal(intern(t, 7, a2, 2, false), ia);
+	ib = intern(t, 7, b, 2, true);
+	assert_int_not_equal(ib, ia);
+	e = stack_table__get(t, ib);
+	e->fn_keys = calloc(2, sizeof(*e->fn_keys));
+	assert_non_null(e->fn_keys);
+	e->fn_keys[0] = 0x5;
+	assert_int_equal(intern(t, 7, b, 2, false), ib);
+	/* the function cannot be read: not the same stack */
+	id = intern(t, 7, bad, 2, true);
+	assert_int_not_equal(id, ia);
+	e = stack_table__get(t, id);
+	e->fn_keys = calloc(2, sizeof(*e->fn_keys));
+	assert_non_null(e->fn_keys);
+	e->fn_keys[0] = STACK_KEY_NEVER; /* as jsnames marks a function it could not read */
+	id = intern(t, 7, bad, 2, true);
+	e = stack_table__get(t, id);
+	e->fn_keys = calloc(2, sizeof(*e->fn_keys));
+	assert_non_null(e->fn_keys);
+	e->fn_keys[0] = STACK_KEY_NEVER;
+	/* a mark-compact: keys are stale, the same function makes a new stack */
+	stack_table__expire_fn_keys(t, 7);
+	assert_int_not_equal(intern(t, 7, a2, 2, true), ia);
+	assert_int_equal(stack_table__count(t), 5);
 }
 
 static void stack_table__intern__other_pid__other_id(void **state)
@@ -179,6 +234,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(stack_table__intern__first_stack__id_one_and_copied,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(stack_table__intern__same_ips_other_slots__same_id,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(stack_table__intern__same_ips_other_function__other_id,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(stack_table__intern__other_pid__other_id, setup,
 						teardown),

@@ -149,6 +149,16 @@ static void symbolizer__name__jit_address__perf_map_js_frame(void **state)
 	assert_int_equal(fr.kind, SYM_NATIVE);
 	assert_string_equal(fr.name, "CallFunction");
 
+	/* named from the heap while the process lived: wins over the perf map */
+	assert_int_equal(symbolizer__locate(f->sym, getpid(), code + 0x10, &loc), 0);
+	assert_int_equal(symbolizer__set_js(f->sym, &loc, "fromHeap", "/tmp/heap.js", 4, 2), 0);
+	assert_int_equal(symbolizer__name(f->sym, getpid(), &loc, &fr), 0);
+	assert_int_equal(fr.kind, SYM_JS);
+	assert_string_equal(fr.name, "fromHeap");
+	assert_string_equal(fr.module, "/tmp/heap.js");
+	assert_int_equal(fr.line, 4);
+	assert_int_equal(fr.column, 2);
+
 	/* JIT memory the map does not know */
 	assert_int_equal(symbolizer__locate(f->sym, getpid(), code + 0x800, &loc), 0);
 	assert_int_equal(loc.kind, SYM_JS);

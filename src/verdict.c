@@ -124,11 +124,19 @@ void verdict__judge(const struct heap_point *points, size_t n, struct verdict_re
 		return;
 	}
 	out->full = full >= MIN_FULL;
-	if (out->full)
+	if (out->full) {
 		w = full < MAX_WINDOWS ? (int)full : MAX_WINDOWS;
-	else
+		used = window_floors(points, n, w, 1, t, floor);
+		/* Mark-compacts bunched in time (two in one second, then none: V8 often runs
+		 * them back to back) give too few windows to see a trend: judge on the
+		 * scavenges then, by the stricter rules of scavenge_leak(). */
+		if (used < MIN_FULL)
+			out->full = 0;
+	}
+	if (!out->full) {
 		w = known / 2 < MAX_WINDOWS ? (int)(known / 2) : MAX_WINDOWS;
-	used = window_floors(points, n, w, out->full, t, floor);
+		used = window_floors(points, n, w, 0, t, floor);
+	}
 	if (used < (out->full ? MIN_FULL : MIN_WINDOWS)) {
 		snprintf(out->evidence, sizeof(out->evidence),
 			 "collections bunched in %d of %d time windows: too few to judge", used, w);
@@ -159,5 +167,6 @@ void verdict__judge(const struct heap_point *points, size_t n, struct verdict_re
 		 out->full ? "mark-compact" : "GC (floor per window)", out->rises, out->steps,
 		 out->first_floor / 1048576.0, out->last_floor / 1048576.0, out->span_s,
 		 out->slope_bytes_per_s / 1048576.0,
-		 out->full ? "" : "; fewer than 3 mark-compacts: judged on scavenges");
+		 out->full ? "" : full < MIN_FULL ? "; fewer than 3 mark-compacts: judged on scavenges"
+					: "; mark-compacts bunched in time: judged on scavenges");
 }

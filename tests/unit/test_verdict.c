@@ -133,6 +133,33 @@ static void verdict__ramp_with_one_full_gc__leak(void **state)
 	assert_non_null(strstr(r.evidence, "judged on scavenges"));
 }
 
+/* Seen in CI: three mark-compacts, two of them back to back, give two windows of three. */
+static void verdict__ramp_with_bunched_full_gcs__leak_on_scavenges(void **state)
+{
+	struct verdict_result r;
+
+	(void)state;
+	series(60, 0.25, ramp);
+	for (size_t i = 0; i < 60; i++)
+		pts[i].full = i == 8 || i == 45 || i == 46;
+	judge(60, &r);
+	assert_int_equal(r.verdict, VERDICT_LEAK);
+	assert_non_null(strstr(r.evidence, "mark-compacts bunched in time"));
+}
+
+static void verdict__flat_with_bunched_full_gcs__not_leak(void **state)
+{
+	struct verdict_result r;
+
+	(void)state;
+	series(60, 0.25, flat);
+	for (size_t i = 0; i < 60; i++)
+		pts[i].full = i == 8 || i == 45 || i == 46;
+	judge(60, &r);
+	assert_int_not_equal(r.verdict, VERDICT_LEAK);
+	assert_int_not_equal(r.verdict, VERDICT_UNKNOWN);
+}
+
 static void verdict__filled_cache_freed_by_late_full_gc__not_leak(void **state)
 {
 	struct verdict_result r;
@@ -197,6 +224,8 @@ int main(void)
 		cmocka_unit_test(verdict__unknown_heap_sizes__ignored),
 		cmocka_unit_test(verdict__ramp_with_one_full_gc__leak),
 		cmocka_unit_test(verdict__filled_cache_freed_by_late_full_gc__not_leak),
+		cmocka_unit_test(verdict__ramp_with_bunched_full_gcs__leak_on_scavenges),
+		cmocka_unit_test(verdict__flat_with_bunched_full_gcs__not_leak),
 		cmocka_unit_test(verdict__small_rise_without_full_gcs__not_leak),
 		cmocka_unit_test(verdict__one_odd_last_full_gc__still_leak),
 	};

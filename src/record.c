@@ -101,11 +101,11 @@ static __u64 count_open_fds(__u32 pid)
 	return n;
 }
 
-/* The node families (libuv handles, V8 GC) on whatever program the process runs now. */
+/* The node families (libuv handles, V8 GC, Buffers) on whatever program the process runs now. */
 static void attach_node(struct record *r, struct proc_state *p)
 {
 	probes__attach_node(r->probes, p->pid, r->o.probes, p->probe_handles, p->probe_gc,
-			    sizeof(p->probe_handles));
+			    p->probe_buffers, sizeof(p->probe_handles));
 }
 
 static void announce(struct record *r)

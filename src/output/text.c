@@ -52,7 +52,8 @@ static const char *human_bytes(char *buf, size_t len, __u64 b)
 
 static bool is_memory(const struct report_leak *l)
 {
-	return !strcmp(l->kind, "mmap") || !strcmp(l->kind, "brk") || !strcmp(l->kind, "heap");
+	return !strcmp(l->kind, "mmap") || !strcmp(l->kind, "brk") || !strcmp(l->kind, "heap") ||
+	       !strcmp(l->kind, "buffer");
 }
 
 static void print_leak(FILE *f, const struct report_leak *l)

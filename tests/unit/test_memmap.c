@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Retained anonymous memory, fed as BPF sends it: partial munmap, munmap over several maps,
- * MAP_FIXED overlay, mremap grow/shrink/move, mprotect commit, brk grow/shrink, exit. */
+ * MAP_FIXED overlay, mremap grow/shrink/move, mprotect commit, brk grow/shrink, exit; and
+ * ArrayBuffer backing stores (--probes +buffers). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -206,6 +207,48 @@ static void memmap__exit__keeps_what_was_mapped_and_groups_it(void **state)
 	tracker__free(t);
 }
 
+static void buffer(struct tracker *t, __u16 type, __u64 store, __u64 bytes, __u64 ip)
+{
+	struct ls_buffer_event e = { .h = { .ts_ns = clock_ns, .pid = PID, .tid = PID,
+					    .type = type } };
+	size_t size = type == LS_EV_BUFFER_ALLOC
+			      ? offsetof(struct ls_buffer_event, stack.frames) + sizeof(struct ls_frame)
+			      : offsetof(struct ls_buffer_event, stack);
+
+	clock_ns += 10000000;
+	e.h.size = size;
+	e.store = store;
+	e.bytes = bytes;
+	e.stack.nframes = 1;
+	e.stack.frames[0].ip = ip;
+	assert_int_equal(tracker__on_event(t, &e, size), 0);
+}
+
+static void buffers__alloc_and_free__bytes_of_the_live_ones(void **state)
+{
+	struct tracker *t = tracker__new(NULL, NULL);
+	struct aggregate_opts o = { .start_ns = 0, .min_age_ns = 0 };
+	struct leak_group *g = NULL;
+	size_t n = 0;
+
+	(void)state;
+	buffer(t, LS_EV_BUFFER_ALLOC, 0x5000, MiB, 0x401000);
+	buffer(t, LS_EV_BUFFER_ALLOC, 0x6000, MiB, 0x401000);
+	buffer(t, LS_EV_BUFFER_ALLOC, 0x7000, 100, 0x402000);
+	buffer(t, LS_EV_BUFFER_FREE, 0x6000, 0, 0);
+	buffer(t, LS_EV_BUFFER_FREE, 0x9000, 0, 0); /* made before tracing: ignored */
+	assert_int_equal(proc(t)->buffers.len, 2);
+	o.end_ns = clock_ns;
+	assert_int_equal(aggregate__groups(proc(t), &o, &g, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(g[0].kind, LEAK_BUFFER);
+	assert_int_equal(g[0].bytes, MiB);
+	assert_int_equal(g[0].count, 1);
+	assert_int_equal(g[1].bytes, 100);
+	free(g);
+	tracker__free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -216,6 +259,7 @@ int main(void)
 		cmocka_unit_test(memmap__prot_none_reservation__counts_when_committed),
 		cmocka_unit_test(memmap__brk__grows_per_stack_and_shrink_releases_the_top),
 		cmocka_unit_test(memmap__exit__keeps_what_was_mapped_and_groups_it),
+		cmocka_unit_test(buffers__alloc_and_free__bytes_of_the_live_ones),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

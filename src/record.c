@@ -19,6 +19,7 @@
 #include "cli.h"
 #include "leakscope/events.h"
 #include "probes.h"
+#include "procmaps.h"
 #include "record_opts.h"
 #include "report.h"
 #include "symbolize.h"
@@ -202,6 +203,25 @@ static bool targets_gone(struct record *r)
 	return true;
 }
 
+/* Where the brk heap ends now (the end of [heap], a page boundary), so that its growth from
+ * here is counted; 0 (the first brk event sets it) when there is none yet. */
+static __u64 heap_top(__u32 pid)
+{
+	const struct procmap_entry *e;
+	struct procmaps *maps;
+	__u64 top = 0;
+	size_t n;
+
+	if (procmaps__load_pid(pid, &maps))
+		return 0;
+	e = procmaps__entries(maps, &n);
+	for (size_t i = 0; i < n; i++)
+		if (e[i].path && !strcmp(e[i].path, "[heap]"))
+			top = e[i].end;
+	procmaps__free(maps);
+	return top;
+}
+
 static int attach_pids(struct record *r)
 {
 	for (int i = 0; i < r->o.npids; i++) {
@@ -218,6 +238,7 @@ static int attach_pids(struct record *r)
 			return EXIT_FAILURE_OTHER;
 		read_identity(p);
 		p->preexisting_fds = count_open_fds(pid);
+		p->brk_top = heap_top(pid);
 		err = probes__add_target(r->probes, pid, LS_TARGET_TRACED);
 		if (err) {
 			p_err("cannot trace PID %u: %s", pid, strerror(-err));

@@ -220,6 +220,11 @@ int output__text(FILE *f, const struct report *r)
 		fprintf(f, "WARNING: %llu tcp/pipe/tty handles were created faster than they got "
 			   "sockets and could not be paired with their fds: they may show as open\n\n",
 			(unsigned long long)r->unpaired_stream_handles);
+	if (r->unwind_failures || r->ustack_errors)
+		fprintf(f, "note: %llu memory stacks could not be unwound with DWARF CFI (%llu stacks "
+			   "not copied): they show the frame-pointer walk, whose callers of glibc may "
+			   "be missing\n\n",
+			(unsigned long long)r->unwind_failures, (unsigned long long)r->ustack_errors);
 	for (size_t i = 0; i < r->nprocs; i++)
 		print_process(f, &r->procs[i], r->min_age_s);
 	return fflush(f) || ferror(f) ? -EIO : 0;

@@ -143,8 +143,13 @@ static void print_process(FILE *f, const struct report_process *p, double min_ag
 		fprintf(f, " with code %d", p->exit_code);
 	if (p->parent_pid)
 		fprintf(f, ", child of %u", p->parent_pid);
-	fprintf(f, "\n  probes: fds %s; handles %s; gc %s\n", p->probe_fds, p->probe_handles,
+	fprintf(f, "\n  probes: fds %s; handles %s; gc %s", p->probe_fds, p->probe_handles,
 		p->probe_gc);
+	/* opt-in: named only when asked for */
+	if (p->probe_buffers[0] && strncmp(p->probe_buffers, "off", 3) &&
+	    strcmp(p->probe_buffers, "not attached"))
+		fprintf(f, "; buffers %s", p->probe_buffers);
+	fputc('\n', f);
 	if (p->has_gc)
 		fprintf(f, "  gc: %llu scavenges, %llu mark-compacts, %llu minor mark-compacts; "
 			   "paused %.1f ms in all, %.2f ms at most, p99 %.2f ms\n",

@@ -203,23 +203,28 @@ static bool targets_gone(struct record *r)
 	return true;
 }
 
-/* Where the brk heap ends now (the end of [heap], a page boundary), so that its growth from
- * here is counted; 0 (the first brk event sets it) when there is none yet. */
-static __u64 heap_top(__u32 pid)
+/*
+ * What of a process's memory map the mem family must know before it attaches: where the brk
+ * heap ends (the end of [heap]), so that its growth from here is counted (else the first brk
+ * event sets it), and its anonymous PROT_NONE reservations, which mprotect may commit later
+ * (glibc's thread arenas, V8's code range).
+ */
+static void read_memory_map(struct record *r, struct proc_state *p)
 {
 	const struct procmap_entry *e;
 	struct procmaps *maps;
-	__u64 top = 0;
 	size_t n;
 
-	if (procmaps__load_pid(pid, &maps))
-		return 0;
+	if (procmaps__load_pid(p->pid, &maps))
+		return;
 	e = procmaps__entries(maps, &n);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		if (e[i].path && !strcmp(e[i].path, "[heap]"))
-			top = e[i].end;
+			p->brk_top = e[i].end;
+		else if (e[i].no_access && !e[i].shared && procmap_entry__is_anon(&e[i]))
+			tracker__add_reservation(r->tracker, p->pid, e[i].start, e[i].end);
+	}
 	procmaps__free(maps);
-	return top;
 }
 
 static int attach_pids(struct record *r)
@@ -238,7 +243,7 @@ static int attach_pids(struct record *r)
 			return EXIT_FAILURE_OTHER;
 		read_identity(p);
 		p->preexisting_fds = count_open_fds(pid);
-		p->brk_top = heap_top(pid);
+		read_memory_map(r, p);
 		err = probes__add_target(r->probes, pid, LS_TARGET_TRACED);
 		if (err) {
 			p_err("cannot trace PID %u: %s", pid, strerror(-err));

@@ -586,6 +586,15 @@ int tracker__on_event(struct tracker *t, const void *data, size_t size)
 	return err;
 }
 
+int tracker__add_reservation(struct tracker *t, __u32 pid, __u64 start, __u64 end)
+{
+	struct proc_state *p = tracker__proc(t, pid, false);
+	struct mem_range r = { .start = start, .end = end, .kind = MEM_MMAP,
+			       .flags = MEM_NOACCESS };
+
+	return p ? memmap__insert(&p->mem, &r) : 0;
+}
+
 int tracker__add_rss(struct tracker *t, __u32 pid, __u64 ts_ns, __u64 anon, __u64 file)
 {
 	struct proc_state *p = tracker__proc(t, pid, false);

@@ -113,6 +113,12 @@ size_t tracker__proc_count(const struct tracker *t);
 struct stack_table *tracker__stacks(const struct tracker *t);
 __u64 tracker__events(const struct tracker *t);
 __u64 tracker__bad_events(const struct tracker *t);
+/*
+ * An anonymous private PROT_NONE mapping that existed before tracing began (-p): a later
+ * mprotect that makes part of it accessible commits memory (glibc thread arenas grow so).
+ * 0 or -ENOMEM.
+ */
+int tracker__add_reservation(struct tracker *t, __u32 pid, __u64 start, __u64 end);
 /* A memory sample of a live process.  0 or -ENOMEM. */
 int tracker__add_rss(struct tracker *t, __u32 pid, __u64 ts_ns, __u64 anon, __u64 file);
 

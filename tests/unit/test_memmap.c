@@ -163,6 +163,20 @@ static void memmap__prot_none_reservation__counts_when_committed(void **state)
 	tracker__free(t);
 }
 
+static void memmap__reservation_found_at_attach__committed_by_mprotect(void **state)
+{
+	struct tracker *t = tracker__new(NULL, NULL);
+
+	(void)state;
+	assert_non_null(tracker__proc(t, PID, true));
+	/* a glibc thread arena made before -p attached: 64 MiB of PROT_NONE */
+	assert_int_equal(tracker__add_reservation(t, PID, 0x7f0000000000, 0x7f0004000000), 0);
+	assert_int_equal(mapped(t), 0);
+	mem(t, LS_NR_mprotect, 0, 0x405000, 0x7f0000021000, 132 * K, RW, 0, 0);
+	assert_int_equal(mapped(t), 132 * K);
+	tracker__free(t);
+}
+
 static void memmap__brk__grows_per_stack_and_shrink_releases_the_top(void **state)
 {
 	struct tracker *t = tracker__new(NULL, NULL);
@@ -257,6 +271,7 @@ int main(void)
 		cmocka_unit_test(memmap__map_fixed_overlay__replaces_and_file_removes),
 		cmocka_unit_test(memmap__mremap__grows_shrinks_and_moves),
 		cmocka_unit_test(memmap__prot_none_reservation__counts_when_committed),
+		cmocka_unit_test(memmap__reservation_found_at_attach__committed_by_mprotect),
 		cmocka_unit_test(memmap__brk__grows_per_stack_and_shrink_releases_the_top),
 		cmocka_unit_test(memmap__exit__keeps_what_was_mapped_and_groups_it),
 		cmocka_unit_test(buffers__alloc_and_free__bytes_of_the_live_ones),

@@ -248,7 +248,10 @@ static int eval(const Dwarf_Op *ops, size_t n, const struct regs *r, __u64 cfa,
 			if (sp < 2)
 				return -EINVAL;
 			sp--;
-			st[sp - 1] = op->atom == DW_OP_plus ? st[sp - 1] + st[sp] : st[sp - 1] - st[sp];
+			if (op->atom == DW_OP_plus)
+				st[sp - 1] += st[sp];
+			else
+				st[sp - 1] -= st[sp];
 			break;
 		case DW_OP_deref:
 			if (!sp || read_u64(s, st[sp - 1], &st[sp - 1]))

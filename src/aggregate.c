@@ -163,9 +163,12 @@ int aggregate__groups(const struct proc_state *p, const struct aggregate_opts *o
 	err = add_items(&p->fds, o, &index, &groups, &len, &cap);
 	if (!err)
 		err = add_items(&p->handles, o, &index, &groups, &len, &cap);
-	if (!err)
+	/* An exited process retains no memory: the kernel took all of it back, and no program
+	 * unmaps everything before it exits (node even frees its Buffers at exit).  Its open fds
+	 * and handles still say what it never closed. */
+	if (!err && !p->exited)
 		err = add_items(&p->buffers, o, &index, &groups, &len, &cap);
-	if (!err)
+	if (!err && !p->exited)
 		err = add_memory(&p->mem, o, &index, &groups, &len, &cap);
 	hashmap__clear(&index);
 	if (err) {

@@ -167,9 +167,14 @@ static void print_process(FILE *f, const struct report_process *p, double min_ag
 	fprintf(f, "  opened while tracing and open at the %s: %llu fds, %llu handles\n",
 		p->exited ? "exit" : "end", (unsigned long long)p->open_fds,
 		(unsigned long long)p->open_handles);
-	fprintf(f, "  mapped while tracing and still mapped at the %s: %s anonymous",
-		p->exited ? "exit" : "end", human_bytes(size, sizeof(size), p->mapped_bytes));
-	fprintf(f, ", %s of brk heap\n", human_bytes(size, sizeof(size), p->brk_bytes));
+	if (p->exited) {
+		fprintf(f, "  memory: none retained, the process exited (record a running one, "
+			   "with -d, to see what it holds)\n");
+	} else {
+		fprintf(f, "  mapped while tracing and still mapped at the end: %s anonymous",
+			human_bytes(size, sizeof(size), p->mapped_bytes));
+		fprintf(f, ", %s of brk heap\n", human_bytes(size, sizeof(size), p->brk_bytes));
+	}
 	if (!p->nleaks) {
 		fprintf(f, "  no fd or handle older than %.1f s left open\n\n", min_age);
 		return;
@@ -201,9 +206,8 @@ static void print_process(FILE *f, const struct report_process *p, double min_ag
 			continue;
 		}
 		if (!mem_header)
-			fprintf(f, "  memory still mapped (or Buffers alive) at the %s, older than %.1f s, "
-				   "by the stack that made it usable:\n\n",
-				p->exited ? "exit" : "end", min_age);
+			fprintf(f, "  memory still mapped (or Buffers alive) at the end, older than %.1f s, "
+				   "by the stack that made it usable:\n\n", min_age);
 		mem_header = true;
 		print_leak(f, &p->leaks[i]);
 	}

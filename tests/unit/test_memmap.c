@@ -194,7 +194,29 @@ static void memmap__brk__grows_per_stack_and_shrink_releases_the_top(void **stat
 	tracker__free(t);
 }
 
-static void memmap__exit__keeps_what_was_mapped_and_groups_it(void **state)
+static void memmap__live_process__grouped_by_stack(void **state)
+{
+	struct tracker *t = tracker__new(NULL, NULL);
+	struct aggregate_opts o = { .start_ns = 0, .min_age_ns = 0 };
+	struct leak_group *g = NULL;
+	size_t n = 0;
+
+	(void)state;
+	for (int i = 0; i < 5; i++)
+		anon(t, 0x10000000 + i * 2 * MiB, MiB + 4 * K, 0x401000);
+	anon(t, 0x40000000, 64 * K, 0x402000);
+	o.end_ns = clock_ns;
+	assert_int_equal(aggregate__groups(proc(t), &o, &g, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(g[0].kind, LEAK_MMAP);
+	assert_int_equal(g[0].count, 5);
+	assert_int_equal(g[0].bytes, 5 * (MiB + 4 * K));
+	assert_int_equal(g[1].bytes, 64 * K);
+	free(g);
+	tracker__free(t);
+}
+
+static void memmap__exit__retains_nothing(void **state)
 {
 	struct tracker *t = tracker__new(NULL, NULL);
 	struct ls_proc_event ex = { .h = { .pid = PID, .tid = PID, .type = LS_EV_EXIT,
@@ -204,19 +226,15 @@ static void memmap__exit__keeps_what_was_mapped_and_groups_it(void **state)
 	size_t n = 0;
 
 	(void)state;
-	for (int i = 0; i < 5; i++)
-		anon(t, 0x10000000 + i * 2 * MiB, MiB + 4 * K, 0x401000);
-	anon(t, 0x40000000, 64 * K, 0x402000);
+	anon(t, 0x10000000, MiB, 0x401000);
 	ex.h.ts_ns = clock_ns;
 	assert_int_equal(tracker__on_event(t, &ex, sizeof(ex)), 0);
 	assert_true(proc(t)->exited);
+	/* the map stays as it was at exit (open_at_end says so), but no memory group */
+	assert_int_equal(mapped(t), MiB);
 	o.end_ns = clock_ns;
 	assert_int_equal(aggregate__groups(proc(t), &o, &g, &n), 0);
-	assert_int_equal(n, 2);
-	assert_int_equal(g[0].kind, LEAK_MMAP);
-	assert_int_equal(g[0].count, 5);
-	assert_int_equal(g[0].bytes, 5 * (MiB + 4 * K));
-	assert_int_equal(g[1].bytes, 64 * K);
+	assert_int_equal(n, 0);
 	free(g);
 	tracker__free(t);
 }
@@ -273,7 +291,8 @@ int main(void)
 		cmocka_unit_test(memmap__prot_none_reservation__counts_when_committed),
 		cmocka_unit_test(memmap__reservation_found_at_attach__committed_by_mprotect),
 		cmocka_unit_test(memmap__brk__grows_per_stack_and_shrink_releases_the_top),
-		cmocka_unit_test(memmap__exit__keeps_what_was_mapped_and_groups_it),
+		cmocka_unit_test(memmap__live_process__grouped_by_stack),
+		cmocka_unit_test(memmap__exit__retains_nothing),
 		cmocka_unit_test(buffers__alloc_and_free__bytes_of_the_live_ones),
 	};
 

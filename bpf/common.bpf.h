@@ -52,6 +52,7 @@ union ls_any_event {
 	struct ls_handle_event handle;
 	struct ls_exec_event exec;
 	struct ls_mem_event mem;
+	struct ls_buffer_event buffer;
 };
 
 struct {

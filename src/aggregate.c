@@ -32,7 +32,7 @@ static __u64 group_key(const struct open_item *it)
 
 static bool is_mem_kind(__u16 kind)
 {
-	return kind == LEAK_MMAP || kind == LEAK_BRK;
+	return kind == LEAK_MMAP || kind == LEAK_BRK || kind == LEAK_BUFFER;
 }
 
 static int cmp_groups(const void *a, const void *b)
@@ -143,6 +143,7 @@ static int add_items(const struct hashmap *items, const struct aggregate_opts *o
 				return -ENOMEM;
 		}
 		g->count++;
+		g->bytes += item->bytes;
 		if (item->open_ts < g->first_open_ts)
 			g->first_open_ts = item->open_ts;
 		if (item->open_ts > g->last_open_ts)
@@ -162,7 +163,12 @@ int aggregate__groups(const struct proc_state *p, const struct aggregate_opts *o
 	err = add_items(&p->fds, o, &index, &groups, &len, &cap);
 	if (!err)
 		err = add_items(&p->handles, o, &index, &groups, &len, &cap);
-	if (!err)
+	/* An exited process retains no memory: the kernel took all of it back, and no program
+	 * unmaps everything before it exits (node even frees its Buffers at exit).  Its open fds
+	 * and handles still say what it never closed. */
+	if (!err && !p->exited)
+		err = add_items(&p->buffers, o, &index, &groups, &len, &cap);
+	if (!err && !p->exited)
 		err = add_memory(&p->mem, o, &index, &groups, &len, &cap);
 	hashmap__clear(&index);
 	if (err) {

@@ -29,7 +29,7 @@ struct aggregate_opts {
 
 /* Groups of one process, sorted: fds and handles by count, then oldest first; memory groups
  * (retained anonymous mappings and brk growth, by the stack that made them usable) after them,
- * by bytes.  *out is malloc'd. 0 or -ENOMEM. */
+ * by bytes; none for a process that exited.  *out is malloc'd. 0 or -ENOMEM. */
 int aggregate__groups(const struct proc_state *p, const struct aggregate_opts *o,
 		      struct leak_group **out, size_t *n);
 

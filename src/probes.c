@@ -11,6 +11,7 @@
 #include <bpf/libbpf.h>
 #include "elf_symbols.h"
 #include "fds.skel.h"
+#include "buffers.skel.h"
 #include "gc.skel.h"
 #include "handles.skel.h"
 #include "hashmap.h"
@@ -81,6 +82,14 @@ static const struct uv_probe {
  * between V8 versions (a fourth argument in older ones). */
 #define GC_SYMBOL "_ZN2v88internal4Heap24PerformGarbageCollectionE*"
 #define HEAP_SIZE_SYMBOL "_ZN2v88internal4Heap13SizeOfObjectsEv"
+/* ArrayBuffer memory (--probes +buffers), V8 11.3: Allocate's arguments are mangled in; the
+ * complete-object destructor (D1) and base-object one (D2) are one function in node 20. */
+#define BS_ALLOCATE_SYMBOL "_ZN2v88internal12BackingStore8AllocateE*"
+#define BS_DTOR1_SYMBOL "_ZN2v88internal12BackingStoreD1Ev"
+#define BS_DTOR2_SYMBOL "_ZN2v88internal12BackingStoreD2Ev"
+
+/* V8 symbols, after the libuv ones in one lookup */
+enum v8_symbol { V8_GC, V8_HEAP_SIZE, V8_BS_ALLOCATE, V8_BS_DTOR1, V8_BS_DTOR2, V8_NSYMS };
 
 /* Symbol offsets of one program file, found in one pass however many processes run it. */
 struct uv_offsets {
@@ -88,16 +97,15 @@ struct uv_offsets {
 	ino_t ino;
 	int found;
 	__u64 off[N_UV_PROBES];
-	__u64 gc_off;
-	__u64 heap_size_off;
+	__u64 v8_off[V8_NSYMS];
 };
 
 /* A process's uprobes: uprobe_multi link fds (one per BPF program), or, on kernels without
  * those links, one perf-event link per probed function. */
 struct pid_links {
-	struct bpf_link *links[N_UV_PROBES + 3]; /* + the GC uprobe and uretprobes */
+	struct bpf_link *links[N_UV_PROBES + 5]; /* + GC uprobe and uretprobes, BackingStore */
 	int n;
-	int fds[8];
+	int fds[16];
 	int nfds;
 };
 
@@ -105,6 +113,7 @@ struct probes {
 	struct fds_bpf *fds;
 	struct handles_bpf *handles;
 	struct gc_bpf *gc;
+	struct buffers_bpf *buffers;
 	struct ring_buffer *rb;
 	bool multi;		   /* uprobe_multi links: see src/uprobe_links.c */
 	struct hashmap pid_links;  /* pid -> struct pid_links */
@@ -233,6 +242,20 @@ int probes__open(const struct probes_opts *o, struct probes **out, const char **
 		*why = "cannot load the garbage collection probes into the kernel";
 		goto fail;
 	}
+	p->buffers = buffers_bpf__open();
+	if (!p->buffers) {
+		err = -errno;
+		*why = "cannot open the Buffer probes";
+		goto fail;
+	}
+	p->buffers->rodata->wakeup_bytes = o->ringbuf_bytes / 8;
+	if (p->multi)
+		multi_attach_type(p->buffers->obj);
+	err = share_common_maps(p, p->buffers->obj) ?: buffers_bpf__load(p->buffers);
+	if (err) {
+		*why = "cannot load the Buffer probes into the kernel";
+		goto fail;
+	}
 	/* tp_btf programs: attached through BPF links, no tracefs needed */
 	err = fds_bpf__attach(p->fds);
 	if (err) {
@@ -269,6 +292,7 @@ void probes__close(struct probes *p)
 		free(v);
 	hashmap__clear(&p->offsets);
 	ring_buffer__free(p->rb);
+	buffers_bpf__destroy(p->buffers);
 	gc_bpf__destroy(p->gc);
 	handles_bpf__destroy(p->handles);
 	fds_bpf__destroy(p->fds);
@@ -290,8 +314,8 @@ void probes__remove_target(struct probes *p, __u32 pid)
 
 static int find_uv_offsets(struct probes *p, const char *path, struct uv_offsets **out)
 {
-	const char *names[N_UV_PROBES + 2];
-	__u64 offs[N_UV_PROBES + 2];
+	const char *names[N_UV_PROBES + V8_NSYMS];
+	__u64 offs[N_UV_PROBES + V8_NSYMS];
 	struct uv_offsets *o;
 	struct stat st;
 	int n;
@@ -308,16 +332,18 @@ static int find_uv_offsets(struct probes *p, const char *path, struct uv_offsets
 		return -ENOMEM;
 	for (size_t i = 0; i < N_UV_PROBES; i++)
 		names[i] = uv_probes[i].symbol;
-	names[N_UV_PROBES] = GC_SYMBOL;
-	names[N_UV_PROBES + 1] = HEAP_SIZE_SYMBOL;
-	n = elf_symbols__find_offsets(path, names, N_UV_PROBES + 2, offs);
+	names[N_UV_PROBES + V8_GC] = GC_SYMBOL;
+	names[N_UV_PROBES + V8_HEAP_SIZE] = HEAP_SIZE_SYMBOL;
+	names[N_UV_PROBES + V8_BS_ALLOCATE] = BS_ALLOCATE_SYMBOL;
+	names[N_UV_PROBES + V8_BS_DTOR1] = BS_DTOR1_SYMBOL;
+	names[N_UV_PROBES + V8_BS_DTOR2] = BS_DTOR2_SYMBOL;
+	n = elf_symbols__find_offsets(path, names, N_UV_PROBES + V8_NSYMS, offs);
 	if (n < 0) {
 		free(o);
 		return n;
 	}
 	memcpy(o->off, offs, sizeof(o->off));
-	o->gc_off = offs[N_UV_PROBES];
-	o->heap_size_off = offs[N_UV_PROBES + 1];
+	memcpy(o->v8_off, offs + N_UV_PROBES, sizeof(o->v8_off));
 	o->found = n;
 	o->dev = st.st_dev;
 	o->ino = st.st_ino;
@@ -337,7 +363,7 @@ static __u64 offset_of(const struct uv_offsets *o, const char *symbol)
 /* libuv inside the executable (node's official builds), else a mapped libuv.so (distribution
  * builds of node link it dynamically). */
 static int find_libuv(struct probes *p, __u32 pid, char *path, size_t len,
-		      struct uv_offsets **out, __u64 *gc_off, __u64 *heap_size_off)
+		      struct uv_offsets **out, __u64 *v8_off)
 {
 	const struct procmap_entry *e;
 	struct procmaps *maps;
@@ -349,8 +375,8 @@ static int find_libuv(struct probes *p, __u32 pid, char *path, size_t len,
 	err = find_uv_offsets(p, path, out);
 	if (err == -ENOENT || err == -ESRCH)
 		return -ESRCH;
-	*gc_off = err ? 0 : (*out)->gc_off;
-	*heap_size_off = err ? 0 : (*out)->heap_size_off;
+	if (!err)
+		memcpy(v8_off, (*out)->v8_off, V8_NSYMS * sizeof(*v8_off));
 	if (!err && offset_of(*out, "uv_close"))
 		return 0;
 	stripped = err == -ENODATA;
@@ -505,22 +531,53 @@ static int attach_gc(struct probes *p, __u32 pid, __u64 off, __u64 heap_size_off
 	return 0;
 }
 
+/* BackingStore::Allocate (return) and ~BackingStore (entry), in the executable. */
+static int attach_buffers(struct probes *p, __u32 pid, const __u64 *v8_off, struct pid_links *l,
+			  char *status, size_t status_len)
+{
+	__u64 dtor = v8_off[V8_BS_DTOR2] ? v8_off[V8_BS_DTOR2] : v8_off[V8_BS_DTOR1];
+	char exe[64];
+
+	if (!v8_off[V8_BS_ALLOCATE] || !dtor) {
+		snprintf(status, status_len, "skipped: no v8::internal::BackingStore::Allocate or "
+					     "~BackingStore symbol (not node, or stripped)");
+		return -ENOENT;
+	}
+	snprintf(exe, sizeof(exe), "/proc/%u/exe", pid);
+	if (!attach_group(p, p->buffers->progs.backing_store_allocate_exit, pid, exe,
+			  &v8_off[V8_BS_ALLOCATE], NULL, 1, true, l)) {
+		snprintf(status, status_len, "failed: cannot attach to V8's BackingStore");
+		return -EPERM;
+	}
+	/* an allocation never freed would be a leak that is not */
+	if (!attach_group(p, p->buffers->progs.backing_store_free, pid, exe, &dtor, NULL, 1, false,
+			  l)) {
+		pid_links__drop_last(l);
+		snprintf(status, status_len, "failed: cannot attach to V8's BackingStore");
+		return -EPERM;
+	}
+	snprintf(status, status_len, "attached");
+	return 0;
+}
+
 int probes__attach_node(struct probes *p, __u32 pid, unsigned int families, char *handles_status,
-			char *gc_status, size_t status_len)
+			char *gc_status, char *buffers_status, size_t status_len)
 {
 	char path[PATH_MAX];
 	struct uv_offsets *o = NULL;
 	struct pid_links *l;
-	__u64 gc_off = 0, heap_size_off = 0;
+	__u64 v8_off[V8_NSYMS] = {};
 	int err;
 
 	probes__detach_node(p, pid);
 	snprintf(handles_status, status_len, "off (--probes)");
 	snprintf(gc_status, status_len, "off (--probes)");
-	err = find_libuv(p, pid, path, sizeof(path), &o, &gc_off, &heap_size_off);
+	snprintf(buffers_status, status_len, "off (--probes)");
+	err = find_libuv(p, pid, path, sizeof(path), &o, v8_off);
 	if (err == -ESRCH) {
 		snprintf(handles_status, status_len, "skipped: process gone");
 		snprintf(gc_status, status_len, "skipped: process gone");
+		snprintf(buffers_status, status_len, "skipped: process gone");
 		return -ESRCH;
 	}
 	l = calloc(1, sizeof(*l));
@@ -536,7 +593,9 @@ int probes__attach_node(struct probes *p, __u32 pid, unsigned int families, char
 			attach_uv(p, pid, path, o, l, handles_status, status_len);
 	}
 	if (families & PROBE_GC)
-		attach_gc(p, pid, gc_off, heap_size_off, l, gc_status, status_len);
+		attach_gc(p, pid, v8_off[V8_GC], v8_off[V8_HEAP_SIZE], l, gc_status, status_len);
+	if (families & PROBE_BUFFERS)
+		attach_buffers(p, pid, v8_off, l, buffers_status, status_len);
 	hashmap__set(&p->pid_links, pid, l, NULL);
 	return 0;
 }

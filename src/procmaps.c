@@ -51,6 +51,8 @@ static int parse_line(char *line, struct procmap_entry *e)
 	e->end = end;
 	e->file_offset = off;
 	e->exec = perms[2] == 'x';
+	e->no_access = !strncmp(perms, "---", 3);
+	e->shared = perms[3] == 's';
 
 	path = line + n;
 	len = strcspn(path, "\n");

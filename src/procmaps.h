@@ -12,6 +12,8 @@ struct procmap_entry {
 	__u64 file_offset;
 	char *path;		/* NULL: anonymous; "[vdso]", "[anon:name]": pseudo */
 	bool exec;
+	bool no_access;		/* ---p or ---s: a reservation, nothing can be read */
+	bool shared;		/* s, not p */
 	bool deleted;		/* the file was unlinked; path has " (deleted)" removed */
 };
 

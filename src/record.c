@@ -20,6 +20,7 @@
 #include "jsnames.h"
 #include "leakscope/events.h"
 #include "probes.h"
+#include "procmaps.h"
 #include "record_opts.h"
 #include "report.h"
 #include "symbolize.h"
@@ -103,11 +104,11 @@ static __u64 count_open_fds(__u32 pid)
 	return n;
 }
 
-/* The node families (libuv handles, V8 GC) on whatever program the process runs now. */
+/* The node families (libuv handles, V8 GC, Buffers) on whatever program the process runs now. */
 static void attach_node(struct record *r, struct proc_state *p)
 {
 	probes__attach_node(r->probes, p->pid, r->o.probes, p->probe_handles, p->probe_gc,
-			    sizeof(p->probe_handles));
+			    p->probe_buffers, sizeof(p->probe_handles));
 }
 
 static void announce(struct record *r)
@@ -220,6 +221,30 @@ static bool targets_gone(struct record *r)
 	return true;
 }
 
+/*
+ * What of a process's memory map the mem family must know before it attaches: where the brk
+ * heap ends (the end of [heap]), so that its growth from here is counted (else the first brk
+ * event sets it), and its anonymous PROT_NONE reservations, which mprotect may commit later
+ * (glibc's thread arenas, V8's code range).
+ */
+static void read_memory_map(struct record *r, struct proc_state *p)
+{
+	const struct procmap_entry *e;
+	struct procmaps *maps;
+	size_t n;
+
+	if (procmaps__load_pid(p->pid, &maps))
+		return;
+	e = procmaps__entries(maps, &n);
+	for (size_t i = 0; i < n; i++) {
+		if (e[i].path && !strcmp(e[i].path, "[heap]"))
+			p->brk_top = e[i].end;
+		else if (e[i].no_access && !e[i].shared && procmap_entry__is_anon(&e[i]))
+			tracker__add_reservation(r->tracker, p->pid, e[i].start, e[i].end);
+	}
+	procmaps__free(maps);
+}
+
 static int attach_pids(struct record *r)
 {
 	for (int i = 0; i < r->o.npids; i++) {
@@ -236,6 +261,7 @@ static int attach_pids(struct record *r)
 			return EXIT_FAILURE_OTHER;
 		read_identity(p);
 		p->preexisting_fds = count_open_fds(pid);
+		read_memory_map(r, p);
 		err = probes__add_target(r->probes, pid, LS_TARGET_TRACED);
 		if (err) {
 			p_err("cannot trace PID %u: %s", pid, strerror(-err));

@@ -86,9 +86,11 @@ static int fill_leak(struct report_leak *l, const struct leak_group *g, struct t
 	const struct stack_entry *st = stack_table__get(tracker__stacks(t), g->stack_id);
 
 	l->kind = g->kind == LEAK_FD ? "fd" : g->kind == LEAK_HANDLE ? "handle"
-		: g->kind == LEAK_MMAP ? "mmap" : "brk";
+		: g->kind == LEAK_MMAP ? "mmap" : g->kind == LEAK_BRK ? "brk" : "buffer";
 	l->bytes = g->bytes;
-	if (g->kind == LEAK_MMAP || g->kind == LEAK_BRK) {
+	if (g->kind == LEAK_BUFFER) {
+		l->type = "arraybuffer";
+	} else if (g->kind == LEAK_MMAP || g->kind == LEAK_BRK) {
 		l->type = g->kind == LEAK_MMAP ? "anon" : "heap";
 	} else if (g->kind == LEAK_FD) {
 		l->type = fdtype__name(g->type);
@@ -190,7 +192,8 @@ static size_t merge_same_stacks(struct report_leak *leaks, struct leak_group *gr
 
 static bool is_memory(const struct report_leak *l)
 {
-	return !strcmp(l->kind, "mmap") || !strcmp(l->kind, "brk") || !strcmp(l->kind, "heap");
+	return !strcmp(l->kind, "mmap") || !strcmp(l->kind, "brk") || !strcmp(l->kind, "heap") ||
+	       !strcmp(l->kind, "buffer");
 }
 
 /* fds and handles by count, then memory by bytes (aggregate.h) */
@@ -300,6 +303,8 @@ static int fill_process(struct report_process *rp, struct proc_state *p, struct 
 		 p->probe_handles[0] ? p->probe_handles : "not attached");
 	snprintf(rp->probe_gc, sizeof(rp->probe_gc), "%s",
 		 p->probe_gc[0] ? p->probe_gc : "not attached");
+	snprintf(rp->probe_buffers, sizeof(rp->probe_buffers), "%s",
+		 p->probe_buffers[0] ? p->probe_buffers : "not attached");
 	rp->has_gc = !strncmp(p->probe_gc, "attached", 8);
 	fill_gc(rp, &p->gc);
 	if (rp->has_gc) {
@@ -314,6 +319,7 @@ static int fill_process(struct report_process *rp, struct proc_state *p, struct 
 	rp->open_handles = p->handles.len;
 	rp->mapped_bytes = memmap__bytes(&p->mem, MEM_MMAP);
 	rp->brk_bytes = memmap__bytes(&p->mem, MEM_BRK);
+	rp->open_buffers = p->buffers.len;
 	err = aggregate__groups(p, &ao, &groups, &n);
 	if (err)
 		return err;
@@ -349,6 +355,7 @@ int report__build(struct report *r, struct tracker *t, struct symbolizer *sym,
 	r->gc_hits = o->counters[LS_CNT_GC_HITS];
 	r->unpaired_stream_handles = o->counters[LS_CNT_PENDING_OVERFLOW];
 	r->mem_hits = o->counters[LS_CNT_MEM_HITS];
+	r->buffer_hits = o->counters[LS_CNT_BUFFER_HITS];
 	r->ustack_errors = o->counters[LS_CNT_USTACK_ERRORS];
 	tracker__unwind_stats(t, &r->unwound_stacks, &r->unwind_failures);
 	r->events = tracker__events(t);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <linux/types.h>
 #include "jsnames.h"
+#include "leakscope/events.h"
 
 struct tracker;
 struct symbolizer;
@@ -26,7 +27,8 @@ struct report_frame {
 };
 
 struct report_leak {
-	const char *kind; /* "fd", "handle", "mmap", "brk", "heap" (V8 heap pages: an mmap) */
+	const char *kind; /* "fd", "handle", "mmap", "brk", "heap" (V8 heap pages: an mmap),
+			   * "buffer" (V8 BackingStores) */
 	const char *type; /* "file", "socket", "tcp", ... */
 	const char *family; /* sockets: "inet", "unix", ...; else NULL */
 	__u32 count; /* memory kinds: mapped ranges (or pieces of them) */
@@ -56,6 +58,7 @@ struct report_process {
 	char probe_fds[160];
 	char probe_handles[160];
 	char probe_gc[160];
+	char probe_buffers[160];
 	bool has_gc;		  /* the GC probes were attached */
 	__u64 gc_count[3];	  /* scavenge, mark_compact, minor_mark_compact */
 	__u64 gc_other;
@@ -69,6 +72,7 @@ struct report_process {
 	__u64 preexisting_fds, preexisting_fds_closed, preexisting_handles_closed;
 	__u64 open_fds, open_handles; /* everything open at the end, of any age */
 	__u64 mapped_bytes, brk_bytes; /* anonymous memory retained at the end, of any age */
+	__u64 open_buffers;	       /* BackingStores made while tracing and alive at the end */
 	struct report_leak *leaks;
 	size_t nleaks;
 };
@@ -84,6 +88,7 @@ struct report {
 	__u64 gc_hits;
 	__u64 unpaired_stream_handles; /* overflowed the pending set: never released */
 	__u64 mem_hits;		 /* memory syscalls of targets */
+	__u64 buffer_hits;	 /* BackingStore uprobe hits */
 	__u64 ustack_errors;	 /* memory events whose user stack BPF could not copy */
 	__u64 unwound_stacks;	 /* memory stacks unwound with DWARF CFI */
 	__u64 unwind_failures;	 /* memory stacks left with the frame-pointer walk */
@@ -99,7 +104,7 @@ struct report {
 struct report_opts {
 	__u64 start_ns, end_ns, min_age_ns;
 	double duration_s;
-	__u64 counters[8]; /* enum ls_counter, summed over CPUs */
+	__u64 counters[LS_CNT_MAX]; /* enum ls_counter, summed over CPUs */
 	const struct jsnames_stats *js; /* NULL: JS frames were not read from the heap */
 };
 

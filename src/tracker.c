@@ -74,6 +74,7 @@ void tracker__free(struct tracker *t)
 		free_items(&p->fs_requests, false);
 		free_items(&p->pending_closes, false);
 		free_items(&p->handle_fds, false);
+		free_items(&p->buffers, true);
 		free(p->gc.pauses_ns);
 		free(p->gc.heap_ts_ns);
 		free(p->gc.heap_after);
@@ -347,6 +348,7 @@ static void on_exec(struct proc_state *p, const struct ls_exec_event *e)
 	free_items(&p->fds, true);
 	free_items(&p->pending_closes, false);
 	free_items(&p->handle_fds, false);
+	free_items(&p->buffers, true);
 	memmap__free(&p->mem);
 	p->brk_top = 0;
 	for (int i = 0; i < LS_EXEC_FD_WORDS; i++)
@@ -434,6 +436,23 @@ static int on_mem(struct tracker *t, struct proc_state *p, const struct ls_mem_e
 		return 0;
 	}
 	return -EINVAL;
+}
+
+static int on_buffer(struct tracker *t, struct proc_state *p, const struct ls_buffer_event *e,
+		     size_t size)
+{
+	struct open_item item = { .open_ts = e->h.ts_ns, .bytes = e->bytes, .kind = LEAK_BUFFER };
+	int err;
+
+	if (e->h.type == LS_EV_BUFFER_FREE) {
+		free(hashmap__remove(&p->buffers, e->store));
+		return 0;
+	}
+	if (size < offsetof(struct ls_buffer_event, stack.frames) || !e->store)
+		return -EINVAL;
+	err = intern_stack(t, p->pid, &e->stack, size - offsetof(struct ls_buffer_event,
+								  stack.frames), &item.stack_id);
+	return err ? err : track(&p->buffers, e->store, &item);
 }
 
 static int on_gc(struct gc_stats *g, const struct ls_gc_event *e)
@@ -555,6 +574,11 @@ int tracker__on_event(struct tracker *t, const void *data, size_t size)
 		err = size >= offsetof(struct ls_mem_event, stack) ? on_mem(t, p, data, size)
 								    : -EINVAL;
 		break;
+	case LS_EV_BUFFER_ALLOC:
+	case LS_EV_BUFFER_FREE:
+		err = size >= offsetof(struct ls_buffer_event, stack) ? on_buffer(t, p, data, size)
+								      : -EINVAL;
+		break;
 	case LS_EV_FORK: {
 		const struct ls_proc_event *e = data;
 		struct proc_state *c;
@@ -577,6 +601,15 @@ int tracker__on_event(struct tracker *t, const void *data, size_t size)
 	if (err == -EINVAL)
 		t->bad_events++;
 	return err;
+}
+
+int tracker__add_reservation(struct tracker *t, __u32 pid, __u64 start, __u64 end)
+{
+	struct proc_state *p = tracker__proc(t, pid, false);
+	struct mem_range r = { .start = start, .end = end, .kind = MEM_MMAP,
+			       .flags = MEM_NOACCESS };
+
+	return p ? memmap__insert(&p->mem, &r) : 0;
 }
 
 int tracker__add_rss(struct tracker *t, __u32 pid, __u64 ts_ns, __u64 anon, __u64 file)

@@ -20,11 +20,13 @@ enum leak_kind {
 	LEAK_HANDLE = 2,
 	LEAK_MMAP = 3, /* anonymous private mappings (struct memmap, MEM_MMAP) */
 	LEAK_BRK = 4,  /* brk heap growth (MEM_BRK) */
+	LEAK_BUFFER = 5, /* a V8 BackingStore (ArrayBuffer memory), --probes +buffers */
 };
 
-/* One fd or handle that is open. */
+/* One fd, handle or ArrayBuffer backing store that is open. */
 struct open_item {
 	__u64 open_ts;
+	__u64 bytes; /* LEAK_BUFFER */
 	__u32 stack_id;
 	__u16 kind;   /* enum leak_kind */
 	__u16 type;   /* enum fd_type or enum ls_uv_type */
@@ -67,12 +69,14 @@ struct proc_state {
 	struct hashmap fs_requests;    /* uv_fs_t* -> stack id (as a pointer-sized number) */
 	struct hashmap pending_closes; /* fd -> close ts + 1, a close with no open seen yet */
 	struct hashmap handle_fds;     /* fd -> the stream handle that owns it */
+	struct hashmap buffers;	       /* BackingStore* -> struct open_item */
 	__u64 preexisting_fds;	       /* open when tracing began */
 	__u64 preexisting_fds_closed;  /* closes of fds opened before tracing began */
 	__u64 preexisting_handles_closed;
 	char probe_fds[PROBE_STATUS_LEN];
 	char probe_handles[PROBE_STATUS_LEN];
 	char probe_gc[PROBE_STATUS_LEN];
+	char probe_buffers[PROBE_STATUS_LEN];
 	struct gc_stats gc;
 	struct memmap mem; /* anonymous memory mapped while tracing */
 	__u64 brk_top;	   /* the program break as last seen, 0: not known yet */
@@ -109,6 +113,12 @@ size_t tracker__proc_count(const struct tracker *t);
 struct stack_table *tracker__stacks(const struct tracker *t);
 __u64 tracker__events(const struct tracker *t);
 __u64 tracker__bad_events(const struct tracker *t);
+/*
+ * An anonymous private PROT_NONE mapping that existed before tracing began (-p): a later
+ * mprotect that makes part of it accessible commits memory (glibc thread arenas grow so).
+ * 0 or -ENOMEM.
+ */
+int tracker__add_reservation(struct tracker *t, __u32 pid, __u64 start, __u64 end);
 /* A memory sample of a live process.  0 or -ENOMEM. */
 int tracker__add_rss(struct tracker *t, __u32 pid, __u64 ts_ns, __u64 anon, __u64 file);
 

@@ -32,6 +32,7 @@ struct module {
 struct unwinder {
 	struct hashmap maps; /* pid -> struct procmaps * */
 	struct module *modules;
+	bool reloaded;	     /* the maps were read again during this unwind */
 };
 
 struct regs {
@@ -155,7 +156,8 @@ static struct module *locate(struct unwinder *u, __u32 pid, __u64 pc, __u64 *vad
 	__u64 off;
 
 	e = maps ? procmaps__find(maps, pc) : NULL;
-	if (!e) { /* a library loaded since we read the maps */
+	if (!e && !u->reloaded) { /* a library loaded since we read the maps: once per stack */
+		u->reloaded = true;
 		maps = maps_of(u, pid, true);
 		e = maps ? procmaps__find(maps, pc) : NULL;
 	}
@@ -246,7 +248,10 @@ static int eval(const Dwarf_Op *ops, size_t n, const struct regs *r, __u64 cfa,
 			if (sp < 2)
 				return -EINVAL;
 			sp--;
-			st[sp - 1] = op->atom == DW_OP_plus ? st[sp - 1] + st[sp] : st[sp - 1] - st[sp];
+			if (op->atom == DW_OP_plus)
+				st[sp - 1] += st[sp];
+			else
+				st[sp - 1] -= st[sp];
 			break;
 		case DW_OP_deref:
 			if (!sp || read_u64(s, st[sp - 1], &st[sp - 1]))
@@ -353,6 +358,7 @@ int unwinder__unwind(struct unwinder *u, __u32 pid, const struct ls_mem_event *e
 
 	out->nframes = 0;
 	out->flags = 0;
+	u->reloaded = false;
 	while (out->nframes < LS_MAX_FRAMES) {
 		struct module *m;
 		__u64 vaddr, slot = 0, old_sp = r.sp;
@@ -371,12 +377,12 @@ int unwinder__unwind(struct unwinder *u, __u32 pid, const struct ls_mem_event *e
 			err = step_fp(&r, &s, &slot);
 			out->frames[out->nframes - 1].slot = slot;
 		}
-		if (err == -ERANGE) {
+		/* out of the copy, or a step that cannot be made (a register CFI needs that the
+		 * event lacks): the BPF walk may still know the rest */
+		if (err || r.sp <= old_sp) {
 			splice_fp_walk(out, &e->stack);
-			return 0;
-		}
-		if (err || r.sp <= old_sp)
 			return out->nframes > 1 ? 0 : -EINVAL;
+		}
 	}
 	out->flags |= LS_STACK_TRUNCATED;
 	return 0;

@@ -35,7 +35,9 @@ enum ls_event_type {
 	LS_EV_HANDLE_FD = 10,	/* struct ls_handle_fd_event: a stream handle owns this fd */
 	LS_EV_GC = 11,		/* struct ls_gc_event: one V8 garbage collection ended */
 	LS_EV_MEM = 12,		/* struct ls_mem_event: mmap, munmap, mremap, mprotect, brk */
-	LS_EV_HANDLE_ACCEPTED = 13, /* struct ls_handle_fd_event: a stream handle born for the
+	LS_EV_BUFFER_ALLOC = 13, /* struct ls_buffer_event with stack */
+	LS_EV_BUFFER_FREE = 14,	/* struct ls_buffer_event, no stack */
+	LS_EV_HANDLE_ACCEPTED = 15, /* struct ls_handle_fd_event: a stream handle born for the
 				     * connection just accepted on `fd`: it has that fd's stack */
 	LS_EV_TYPE_MAX,		/* one past the last: keep last */
 };
@@ -232,6 +234,21 @@ struct ls_mem_event {
 	__u8 ustack[LS_USTACK_BYTES];
 };
 
+/*
+ * An ArrayBuffer's memory (every Buffer's), opt-in (--probes +buffers): a uretprobe on
+ * v8::internal::BackingStore::Allocate (returns std::unique_ptr<BackingStore> through the
+ * hidden pointer in rdi, handed back in rax) and a uprobe on ~BackingStore.  `bytes`: the
+ * store's byte_length_, at offset 8 after buffer_start_ (V8 11.3, src/objects/backing-store.h;
+ * node 20's ~BackingStore passes 0x8(%rdi) and (%rdi) to the allocator's Free).
+ */
+#define LS_V8_BACKING_STORE_LENGTH_OFFSET 8
+struct ls_buffer_event {
+	struct ls_event_header h;
+	__u64 store; /* v8::internal::BackingStore* */
+	__u64 bytes; /* LS_EV_BUFFER_ALLOC */
+	struct ls_stack stack;
+};
+
 /* Per-CPU counters the BPF side keeps; userspace sums them into the report. */
 enum ls_counter {
 	LS_CNT_LOST_EVENTS = 0,	 /* ring buffer full: event dropped */
@@ -242,7 +259,8 @@ enum ls_counter {
 	LS_CNT_GC_HITS = 5,	 /* GC uprobe and uretprobe hits (not in UPROBE_HITS) */
 	LS_CNT_MEM_HITS = 6,	 /* memory syscalls of targets (also in SYSCALL_HITS) */
 	LS_CNT_USTACK_ERRORS = 7, /* memory events whose user stack could not be copied */
-	LS_CNT_MAX = 8,
+	LS_CNT_BUFFER_HITS = 8,	 /* BackingStore uprobe and uretprobe hits */
+	LS_CNT_MAX = 16,
 };
 
 /* Flags in the `targets` map value. */

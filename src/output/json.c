@@ -88,6 +88,7 @@ static void write_process(struct json_writer *w, const struct report_process *p)
 	json__string(w, "fds", p->probe_fds);
 	json__string(w, "handles", p->probe_handles);
 	json__string(w, "gc", p->probe_gc);
+	json__string(w, "buffers", p->probe_buffers);
 	json__end_object(w);
 	if (p->has_gc) {
 		json__begin_object(w, "gc");
@@ -114,6 +115,7 @@ static void write_process(struct json_writer *w, const struct report_process *p)
 	json__u64(w, "handles", p->open_handles);
 	json__u64(w, "mapped_bytes", p->mapped_bytes);
 	json__u64(w, "brk_bytes", p->brk_bytes);
+	json__u64(w, "buffers", p->open_buffers);
 	json__end_object(w);
 	json__begin_array(w, "leaks");
 	for (size_t i = 0; i < p->nleaks; i++)
@@ -140,6 +142,7 @@ int output__json(FILE *f, const struct report *r)
 	json__u64(&w, "gc_hits", r->gc_hits);
 	json__u64(&w, "unpaired_stream_handles", r->unpaired_stream_handles);
 	json__u64(&w, "mem_hits", r->mem_hits);
+	json__u64(&w, "buffer_hits", r->buffer_hits);
 	json__u64(&w, "ustack_errors", r->ustack_errors);
 	json__u64(&w, "unwound_stacks", r->unwound_stacks);
 	json__u64(&w, "unwind_failures", r->unwind_failures);

@@ -52,29 +52,51 @@ static const char *human_bytes(char *buf, size_t len, __u64 b)
 
 static bool is_memory(const struct report_leak *l)
 {
-	return !strcmp(l->kind, "mmap") || !strcmp(l->kind, "brk") || !strcmp(l->kind, "heap");
+	return !strcmp(l->kind, "mmap") || !strcmp(l->kind, "brk") || !strcmp(l->kind, "heap") ||
+	       !strcmp(l->kind, "buffer");
+}
+
+/* Leading frames of the allocator (glibc's malloc and mmap wrappers): a memory stack starts
+ * with 4-6 of them before the caller that matters. */
+static size_t allocator_frames(const struct report_leak *l)
+{
+	size_t n = 0;
+
+	while (n < l->nframes && l->frames[n].module && strstr(l->frames[n].module, "/libc.so"))
+		n++;
+	return n;
 }
 
 static void print_leak(FILE *f, const struct report_leak *l)
 {
+	size_t first = 0, shown = 0;
 	char size[32];
 
-	if (is_memory(l))
+	if (is_memory(l)) {
 		fprintf(f, "  %10s %-4s in %u range%s  oldest %.1f s  %+.2f/s%s\n",
 			human_bytes(size, sizeof(size), l->bytes), l->kind, l->count,
 			l->count == 1 ? "" : "s", l->oldest_age_s, l->rate_per_s,
 			l->growing ? "  GROWING" : "");
-	if (!strcmp(l->kind, "heap"))
-		fprintf(f, "      (V8 heap pages: where the heap grew, not what holds it)\n");
-	else
+		if (!strcmp(l->kind, "heap"))
+			fprintf(f, "      (V8 heap pages: where the heap grew, not what holds it)\n");
+		first = allocator_frames(l);
+		if (first > 2) {
+			print_frame(f, 0, &l->frames[0]);
+			fprintf(f, "      ... %zu frames in libc\n", first - 2);
+			first--;
+		} else {
+			first = 0;
+		}
+	} else {
 		fprintf(f, "  %6u %-6s %s%s%s  oldest %.1f s  %+.2f/s%s\n", l->count, l->kind,
 			l->type, l->family ? "/" : "", l->family ? l->family : "", l->oldest_age_s,
 			l->rate_per_s, l->growing ? "  GROWING" : "");
-	for (size_t i = 0; i < l->nframes && i < TEXT_MAX_FRAMES; i++)
+	}
+	for (size_t i = first; i < l->nframes && shown < TEXT_MAX_FRAMES; i++, shown++)
 		print_frame(f, i, &l->frames[i]);
-	if (l->nframes > TEXT_MAX_FRAMES)
+	if (l->nframes > first + shown)
 		fprintf(f, "      ... %zu more frames (--format json has them all)\n",
-			l->nframes - TEXT_MAX_FRAMES);
+			l->nframes - first - shown);
 	fputc('\n', f);
 }
 
@@ -112,7 +134,7 @@ static void print_sparkline(FILE *f, const struct report_process *p)
 static void print_process(FILE *f, const struct report_process *p, double min_age)
 {
 	size_t singles = 0, small = 0;
-	bool mem_header = false;
+	bool mem_header = false, fd_header = false;
 	char size[32];
 
 	fprintf(f, "pid %u %s (%s)%s", p->pid, p->comm, p->exe[0] ? p->exe : "?",
@@ -121,8 +143,13 @@ static void print_process(FILE *f, const struct report_process *p, double min_ag
 		fprintf(f, " with code %d", p->exit_code);
 	if (p->parent_pid)
 		fprintf(f, ", child of %u", p->parent_pid);
-	fprintf(f, "\n  probes: fds %s; handles %s; gc %s\n", p->probe_fds, p->probe_handles,
+	fprintf(f, "\n  probes: fds %s; handles %s; gc %s", p->probe_fds, p->probe_handles,
 		p->probe_gc);
+	/* opt-in: named only when asked for */
+	if (p->probe_buffers[0] && strncmp(p->probe_buffers, "off", 3) &&
+	    strcmp(p->probe_buffers, "not attached"))
+		fprintf(f, "; buffers %s", p->probe_buffers);
+	fputc('\n', f);
 	if (p->has_gc)
 		fprintf(f, "  gc: %llu scavenges, %llu mark-compacts, %llu minor mark-compacts; "
 			   "paused %.1f ms in all, %.2f ms at most, p99 %.2f ms\n",
@@ -140,37 +167,50 @@ static void print_process(FILE *f, const struct report_process *p, double min_ag
 	fprintf(f, "  opened while tracing and open at the %s: %llu fds, %llu handles\n",
 		p->exited ? "exit" : "end", (unsigned long long)p->open_fds,
 		(unsigned long long)p->open_handles);
-	fprintf(f, "  mapped while tracing and still mapped at the %s: %s anonymous",
-		p->exited ? "exit" : "end", human_bytes(size, sizeof(size), p->mapped_bytes));
-	fprintf(f, ", %s of brk heap\n", human_bytes(size, sizeof(size), p->brk_bytes));
+	if (p->exited) {
+		fprintf(f, "  memory: none retained, the process exited (record a running one, "
+			   "with -d, to see what it holds)\n");
+	} else {
+		fprintf(f, "  mapped while tracing and still mapped at the end: %s anonymous",
+			human_bytes(size, sizeof(size), p->mapped_bytes));
+		fprintf(f, ", %s of brk heap\n", human_bytes(size, sizeof(size), p->brk_bytes));
+	}
 	if (!p->nleaks) {
 		fprintf(f, "  no fd or handle older than %.1f s left open\n\n", min_age);
 		return;
 	}
-	fprintf(f, "  still open, by the stack that opened them (older than %.1f s):\n\n", min_age);
+	/* fds and handles come first in the report (report.c, cmp_leaks), memory after */
 	for (size_t i = 0; i < p->nleaks; i++) {
-		if (is_memory(&p->leaks[i])) {
-			if (p->leaks[i].bytes < TEXT_MIN_MEM_BYTES) {
-				small++;
-				continue;
-			}
-			if (!mem_header)
-				fprintf(f, "  memory still mapped, by the stack that made it usable:\n\n");
-			mem_header = true;
-			print_leak(f, &p->leaks[i]);
+		if (is_memory(&p->leaks[i]))
 			continue;
-		}
 		/* one-offs (node's own startup handles, a listening socket) after the rest, as a
 		 * count: the JSON report lists them all */
 		if (p->leaks[i].count == 1 && !p->leaks[i].growing) {
 			singles++;
 			continue;
 		}
+		if (!fd_header)
+			fprintf(f, "  still open, by the stack that opened them (older than %.1f s):\n\n",
+				min_age);
+		fd_header = true;
 		print_leak(f, &p->leaks[i]);
 	}
 	if (singles)
 		fprintf(f, "  and %zu more fds or handles open once each, at distinct stacks "
 			   "(--format json lists them)\n\n", singles);
+	for (size_t i = 0; i < p->nleaks; i++) {
+		if (!is_memory(&p->leaks[i]))
+			continue;
+		if (p->leaks[i].bytes < TEXT_MIN_MEM_BYTES) {
+			small++;
+			continue;
+		}
+		if (!mem_header)
+			fprintf(f, "  memory still mapped (or Buffers alive) at the end, older than %.1f s, "
+				   "by the stack that made it usable:\n\n", min_age);
+		mem_header = true;
+		print_leak(f, &p->leaks[i]);
+	}
 	if (small)
 		fprintf(f, "  and %zu more memory groups under 1 MiB each (--format json lists "
 			   "them)\n\n", small);
@@ -189,6 +229,11 @@ int output__text(FILE *f, const struct report *r)
 		fprintf(f, "WARNING: %llu tcp/pipe/tty handles were created faster than they got "
 			   "sockets and could not be paired with their fds: they may show as open\n\n",
 			(unsigned long long)r->unpaired_stream_handles);
+	if (r->unwind_failures || r->ustack_errors)
+		fprintf(f, "note: %llu memory stacks could not be unwound with DWARF CFI (%llu stacks "
+			   "not copied): they show the frame-pointer walk, whose callers of glibc may "
+			   "be missing\n\n",
+			(unsigned long long)r->unwind_failures, (unsigned long long)r->ustack_errors);
 	for (size_t i = 0; i < r->nprocs; i++)
 		print_process(f, &r->procs[i], r->min_age_s);
 	if (r->js_stacks || r->js_named) {

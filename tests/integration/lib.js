@@ -28,8 +28,8 @@ const PERF_FLAGS = ['--perf-basic-prof', '--interpreted-frames-native-stack'];
 const NODE_FLAGS = [];
 const SCHEMA = 'leakscope-report/1';
 // leaks[].kind: fds and handles (counted), retained memory (bytes) by the stack that mapped it
-// (heap: V8 heap pages, an mmap).
-const MEMORY_KINDS = ['mmap', 'brk', 'heap'];
+// (heap: V8 heap pages, an mmap; buffer: V8 BackingStores, --probes +buffers).
+const MEMORY_KINDS = ['mmap', 'brk', 'heap', 'buffer'];
 const LEAK_KINDS = ['fd', 'handle', ...MEMORY_KINDS];
 // The contract's "attached to N process(es) in X ms": singular or plural, more text may follow.
 const ATTACHED_RE = /^leakscope: attached to (\d+) process(?:es|\(es\))? in ([0-9.]+) ms\b/;

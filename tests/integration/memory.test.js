@@ -88,3 +88,26 @@ test('memory__map_cache_grows_the_heap__heap_groups_from_MemoryAllocator', async
 	const mislabelled = proc.leaks.filter((g) => g.kind === 'mmap' && isPage(g));
 	assert.equal(mislabelled.length, 0, `V8 pages left as mmap; ${why}`);
 });
+
+// --probes +buffers: every BackingStore (ArrayBuffer memory) with its size, paired with its
+// destructor: precise whatever malloc did with the memory.
+test('memory__buffers_probe__arraybuffer_bytes_at_makeHandler', async () => {
+	const opts = { ...OPTS, recordArgs: [...OPTS.recordArgs, '--probes', '+buffers'] };
+	const leak = await L.recordCommand('leak-buffer-closures.js', opts);
+	L.assertValidReport(leak);
+	let proc = L.processOf(leak);
+	assert.equal(proc.probes.buffers, 'attached');
+	let why = `memory groups of the report:\n${describeMemory(proc)}\n${L.describeRun(leak)}`;
+	const kept = proc.leaks.filter((g) => g.kind === 'buffer' && L.hasFrame(g, 'makeHandler'));
+	const bytes = sumBytes(kept);
+	assert.ok(bytes >= 0.8 * leak.result.leaked && bytes <= leak.result.leaked,
+		  `${bytes} Buffer bytes at makeHandler of ${leak.result.leaked} leaked; ${why}`);
+	assert.ok(leak.report.stats.buffer_hits >= leak.result.handlers, 'too few BackingStore hits');
+
+	const heal = await L.recordCommand('heal-buffer-closures.js', opts);
+	L.assertValidReport(heal);
+	proc = L.processOf(heal);
+	why = `memory groups of the report:\n${describeMemory(proc)}\n${L.describeRun(heal)}`;
+	const left = proc.leaks.filter((g) => g.kind === 'buffer' && L.hasFrame(g, 'makeHandler'));
+	assert.ok(sumBytes(left) <= 2 * MiB, `${sumBytes(left)} Buffer bytes left; ${why}`);
+});

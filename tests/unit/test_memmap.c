@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Retained anonymous memory, fed as BPF sends it: partial munmap, munmap over several maps,
- * MAP_FIXED overlay, mremap grow/shrink/move, mprotect commit, brk grow/shrink, exit. */
+ * MAP_FIXED overlay, mremap grow/shrink/move, mprotect commit, brk grow/shrink, exit; and
+ * ArrayBuffer backing stores (--probes +buffers). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -162,6 +163,20 @@ static void memmap__prot_none_reservation__counts_when_committed(void **state)
 	tracker__free(t);
 }
 
+static void memmap__reservation_found_at_attach__committed_by_mprotect(void **state)
+{
+	struct tracker *t = tracker__new(NULL, NULL);
+
+	(void)state;
+	assert_non_null(tracker__proc(t, PID, true));
+	/* a glibc thread arena made before -p attached: 64 MiB of PROT_NONE */
+	assert_int_equal(tracker__add_reservation(t, PID, 0x7f0000000000, 0x7f0004000000), 0);
+	assert_int_equal(mapped(t), 0);
+	mem(t, LS_NR_mprotect, 0, 0x405000, 0x7f0000021000, 132 * K, RW, 0, 0);
+	assert_int_equal(mapped(t), 132 * K);
+	tracker__free(t);
+}
+
 static void memmap__brk__grows_per_stack_and_shrink_releases_the_top(void **state)
 {
 	struct tracker *t = tracker__new(NULL, NULL);
@@ -179,7 +194,29 @@ static void memmap__brk__grows_per_stack_and_shrink_releases_the_top(void **stat
 	tracker__free(t);
 }
 
-static void memmap__exit__keeps_what_was_mapped_and_groups_it(void **state)
+static void memmap__live_process__grouped_by_stack(void **state)
+{
+	struct tracker *t = tracker__new(NULL, NULL);
+	struct aggregate_opts o = { .start_ns = 0, .min_age_ns = 0 };
+	struct leak_group *g = NULL;
+	size_t n = 0;
+
+	(void)state;
+	for (int i = 0; i < 5; i++)
+		anon(t, 0x10000000 + i * 2 * MiB, MiB + 4 * K, 0x401000);
+	anon(t, 0x40000000, 64 * K, 0x402000);
+	o.end_ns = clock_ns;
+	assert_int_equal(aggregate__groups(proc(t), &o, &g, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(g[0].kind, LEAK_MMAP);
+	assert_int_equal(g[0].count, 5);
+	assert_int_equal(g[0].bytes, 5 * (MiB + 4 * K));
+	assert_int_equal(g[1].bytes, 64 * K);
+	free(g);
+	tracker__free(t);
+}
+
+static void memmap__exit__retains_nothing(void **state)
 {
 	struct tracker *t = tracker__new(NULL, NULL);
 	struct ls_proc_event ex = { .h = { .pid = PID, .tid = PID, .type = LS_EV_EXIT,
@@ -189,19 +226,57 @@ static void memmap__exit__keeps_what_was_mapped_and_groups_it(void **state)
 	size_t n = 0;
 
 	(void)state;
-	for (int i = 0; i < 5; i++)
-		anon(t, 0x10000000 + i * 2 * MiB, MiB + 4 * K, 0x401000);
-	anon(t, 0x40000000, 64 * K, 0x402000);
+	anon(t, 0x10000000, MiB, 0x401000);
 	ex.h.ts_ns = clock_ns;
 	assert_int_equal(tracker__on_event(t, &ex, sizeof(ex)), 0);
 	assert_true(proc(t)->exited);
+	/* the map stays as it was at exit (open_at_end says so), but no memory group */
+	assert_int_equal(mapped(t), MiB);
+	o.end_ns = clock_ns;
+	assert_int_equal(aggregate__groups(proc(t), &o, &g, &n), 0);
+	assert_int_equal(n, 0);
+	free(g);
+	tracker__free(t);
+}
+
+static void buffer(struct tracker *t, __u16 type, __u64 store, __u64 bytes, __u64 ip)
+{
+	struct ls_buffer_event e = { .h = { .ts_ns = clock_ns, .pid = PID, .tid = PID,
+					    .type = type } };
+	size_t size = type == LS_EV_BUFFER_ALLOC
+			      ? offsetof(struct ls_buffer_event, stack.frames) + sizeof(struct ls_frame)
+			      : offsetof(struct ls_buffer_event, stack);
+
+	clock_ns += 10000000;
+	e.h.size = size;
+	e.store = store;
+	e.bytes = bytes;
+	e.stack.nframes = 1;
+	e.stack.frames[0].ip = ip;
+	assert_int_equal(tracker__on_event(t, &e, size), 0);
+}
+
+static void buffers__alloc_and_free__bytes_of_the_live_ones(void **state)
+{
+	struct tracker *t = tracker__new(NULL, NULL);
+	struct aggregate_opts o = { .start_ns = 0, .min_age_ns = 0 };
+	struct leak_group *g = NULL;
+	size_t n = 0;
+
+	(void)state;
+	buffer(t, LS_EV_BUFFER_ALLOC, 0x5000, MiB, 0x401000);
+	buffer(t, LS_EV_BUFFER_ALLOC, 0x6000, MiB, 0x401000);
+	buffer(t, LS_EV_BUFFER_ALLOC, 0x7000, 100, 0x402000);
+	buffer(t, LS_EV_BUFFER_FREE, 0x6000, 0, 0);
+	buffer(t, LS_EV_BUFFER_FREE, 0x9000, 0, 0); /* made before tracing: ignored */
+	assert_int_equal(proc(t)->buffers.len, 2);
 	o.end_ns = clock_ns;
 	assert_int_equal(aggregate__groups(proc(t), &o, &g, &n), 0);
 	assert_int_equal(n, 2);
-	assert_int_equal(g[0].kind, LEAK_MMAP);
-	assert_int_equal(g[0].count, 5);
-	assert_int_equal(g[0].bytes, 5 * (MiB + 4 * K));
-	assert_int_equal(g[1].bytes, 64 * K);
+	assert_int_equal(g[0].kind, LEAK_BUFFER);
+	assert_int_equal(g[0].bytes, MiB);
+	assert_int_equal(g[0].count, 1);
+	assert_int_equal(g[1].bytes, 100);
 	free(g);
 	tracker__free(t);
 }
@@ -214,8 +289,11 @@ int main(void)
 		cmocka_unit_test(memmap__map_fixed_overlay__replaces_and_file_removes),
 		cmocka_unit_test(memmap__mremap__grows_shrinks_and_moves),
 		cmocka_unit_test(memmap__prot_none_reservation__counts_when_committed),
+		cmocka_unit_test(memmap__reservation_found_at_attach__committed_by_mprotect),
 		cmocka_unit_test(memmap__brk__grows_per_stack_and_shrink_releases_the_top),
-		cmocka_unit_test(memmap__exit__keeps_what_was_mapped_and_groups_it),
+		cmocka_unit_test(memmap__live_process__grouped_by_stack),
+		cmocka_unit_test(memmap__exit__retains_nothing),
+		cmocka_unit_test(buffers__alloc_and_free__bytes_of_the_live_ones),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

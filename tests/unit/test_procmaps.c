@@ -21,6 +21,8 @@ static const char maps_text[] =
 	"7f1000000000-7f1000001000 r-xp 00001000 fd:01 99    /opt/my app/x.so (deleted)\n"
 	"7ffd00000000-7ffd00021000 rw-p 00000000 00:00 0                          [stack]\n"
 	"7f2000000000-7f2000001000 r-xp 00000000 00:00 0                          [anon:v8]\n"
+	"7f4000000000-7f4008000000 ---p 00000000 00:00 0 \n"
+	"7f5000000000-7f5000001000 ---s 00000000 00:05 77                         /dev/zero (deleted)\n"
 	"7f3000000000-7f3000001000 r-xp 00000000 00:00 0";
 
 static int setup(void **state)
@@ -115,6 +117,23 @@ static void procmaps__find__pseudo_paths__flagged(void **state)
 	assert_false(e->exec);
 }
 
+/* A glibc arena or V8 reservation: PROT_NONE, private, anonymous (the mem family's seed). */
+static void procmaps__find__prot_none__no_access_private(void **state)
+{
+	const struct procmap_entry *e = procmaps__find(*state, 0x7f4000001000);
+
+	assert_non_null(e);
+	assert_true(e->no_access);
+	assert_false(e->shared);
+	assert_true(procmap_entry__is_anon(e));
+	e = procmaps__find(*state, 0x7f5000000000);
+	assert_non_null(e);
+	assert_true(e->no_access);
+	assert_true(e->shared);
+	e = procmaps__find(*state, 0x7f0000000000);
+	assert_false(e->no_access);
+}
+
 static void procmaps__find__unmapped__null(void **state)
 {
 	assert_null(procmaps__find(*state, 0));
@@ -129,7 +148,7 @@ static void procmaps__entries__unsorted_input__sorted(void **state)
 	size_t cnt, i;
 
 	e = procmaps__entries(*state, &cnt);
-	assert_int_equal(cnt, 8);
+	assert_int_equal(cnt, 10);
 	for (i = 1; i < cnt; i++)
 		assert_true(e[i - 1].end <= e[i].start);
 }
@@ -173,6 +192,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(procmaps__find__file_backed_exec__path_and_offset),
 		cmocka_unit_test(procmaps__find__anon_exec__null_path),
+		cmocka_unit_test(procmaps__find__prot_none__no_access_private),
 		cmocka_unit_test(procmaps__find__named_anon__is_anon),
 		cmocka_unit_test(procmaps__find__deleted_file__suffix_removed),
 		cmocka_unit_test(procmaps__find__pseudo_paths__flagged),

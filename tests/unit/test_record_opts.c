@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "cli.h"
+#include "probes.h"
 #include "record_opts.h"
 
 /* p_err() lives in main.c, outside libleakscope.a: count what the parser reports instead. */
@@ -230,6 +231,25 @@ static void record_opts__parse__pid_and_command__einval(void **state)
 	EXPECT_EINVAL("-p", "1", "--", "node", "app.js");
 }
 
+static void record_opts__parse__probes__families_and_plus(void **state)
+{
+	struct record_opts o;
+	struct args a;
+
+	(void)state;
+	assert_int_equal(PARSE(&o, &a, "-p", "1"), 0);
+	assert_int_equal(o.probes, PROBE_DEFAULT);
+	assert_true(o.probes & PROBE_MEM);
+	assert_false(o.probes & PROBE_BUFFERS); /* opt-in: a uprobe per Buffer */
+	assert_int_equal(PARSE(&o, &a, "--probes", "fds,gc", "-p", "1"), 0);
+	assert_int_equal(o.probes, PROBE_FDS | PROBE_GC);
+	assert_int_equal(PARSE(&o, &a, "--probes", "+buffers", "-p", "1"), 0);
+	assert_int_equal(o.probes, PROBE_DEFAULT | PROBE_BUFFERS);
+	assert_int_equal(PARSE(&o, &a, "--probes", "handles,mem", "-p", "1"), 0);
+	assert_int_equal(o.probes, PROBE_FDS | PROBE_HANDLES | PROBE_MEM);
+	EXPECT_EINVAL("--probes", "+heapdump", "-p", "1");
+}
+
 static void record_opts__parse__unknown_option__einval(void **state)
 {
 	(void)state;
@@ -324,6 +344,7 @@ int main(void)
 		cmocka_unit_test(record_opts__parse__bad_format__einval),
 		cmocka_unit_test(record_opts__parse__no_target__einval),
 		cmocka_unit_test(record_opts__parse__pid_and_command__einval),
+		cmocka_unit_test(record_opts__parse__probes__families_and_plus),
 		cmocka_unit_test(record_opts__parse__unknown_option__einval),
 		cmocka_unit_test(record_opts__parse__buffer_not_power_of_two__einval),
 		cmocka_unit_test(record_opts__parse__help__returns_one),

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,6 +165,20 @@ static struct js_proc *proc__get(struct jsnames *j, __u32 pid)
 		}
 		p->meta = b->meta;
 		p->meta_err = b->err;
+	}
+	/* runs_js() needs the binary's symbols: load them now, with the metadata, rather than
+	 * inside the first stack that happens to reach a builtin */
+	if (!p->meta_err) {
+		struct sym_location loc = { .kind = SYM_NATIVE };
+		struct sym_frame f;
+		char exe[PATH_MAX];
+		ssize_t n = readlink(path, exe, sizeof(exe) - 1);
+
+		if (n > 0) {
+			exe[n] = 0;
+			loc.module = exe;
+			symbolizer__name(j->sym, pid, &loc, &f);
+		}
 	}
 	if (hashmap__set(&j->procs, pid, p, NULL)) {
 		free(p);

@@ -70,6 +70,7 @@ static void meta_node20(void)
 	m.off_sliced_parent = 16;
 	m.off_sliced_offset = 24;
 	m.off_thin_actual = 16;
+	m.off_external_resource = 16;
 	m.v8_major = 11;
 }
 
@@ -225,9 +226,32 @@ static void v8read__string__longer_than_buffer__cut_whole_chars(void **state)
 	assert_string_equal(out, "ab\xc3\xa9"); /* the second é does not fit: not cut in half */
 }
 
+static void v8read__string__external_cached__chars_outside_heap(void **state)
+{
+	/* node's own module sources: static data, the address cached after `resource` */
+	__u64 data = alloc(16), ext = new_obj(T_EXTERNAL | 8, 32);
+	__u64 uncached = new_obj(T_EXTERNAL | 8 | 0x10, 32);
+	__s32 len = 7;
+	char out[16];
+
+	(void)state;
+	memcpy(heap + (data - BASE), "node:fs", 7);
+	put(ext, 12, &len, 4);
+	put64(ext, 16, 0x1234); /* the resource object: not read */
+	put64(ext, 24, data);
+	assert_int_equal(v8read__string(&m, &mem, ext, out, sizeof(out)), 0);
+	assert_string_equal(out, "node:fs");
+	put(uncached, 12, &len, 4);
+	put64(uncached, 24, data);
+	assert_int_equal(v8read__string(&m, &mem, uncached, out, sizeof(out)), -ENOTSUP);
+	/* a cached pointer to nowhere */
+	put64(ext, 24, 0x7f0000000000ULL);
+	assert_int_equal(v8read__string(&m, &mem, ext, out, sizeof(out)), -EFAULT);
+}
+
 static void v8read__string__garbage__errors(void **state)
 {
-	__u64 ext = new_obj(T_EXTERNAL | 8, 32), loop = new_obj(T_CONS_ONE, 32), s;
+	__u64 ext = new_obj(T_EXTERNAL | 8 | 0x10, 32), loop = new_obj(T_CONS_ONE, 32), s;
 	__s32 len = 4;
 	char out[16];
 
@@ -436,6 +460,7 @@ int main(void)
 		cmocka_unit_test_setup(v8read__string__two_byte_with_surrogates__utf8, setup),
 		cmocka_unit_test_setup(v8read__string__cons_sliced_thin__followed, setup),
 		cmocka_unit_test_setup(v8read__string__longer_than_buffer__cut_whole_chars, setup),
+		cmocka_unit_test_setup(v8read__string__external_cached__chars_outside_heap, setup),
 		cmocka_unit_test_setup(v8read__string__garbage__errors, setup),
 		cmocka_unit_test_setup(v8read__line_starts__cons_source__lines_and_columns, setup),
 		cmocka_unit_test_setup(v8read__shared_info__scope_info_v11__name_inferred_start, setup),

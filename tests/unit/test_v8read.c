@@ -452,6 +452,54 @@ static void v8read__shared_info__garbage_scope_info__error_not_name(void **state
 	assert_int_equal(v8read__shared_info(&m, &mem, sfi(si, smi(0)), &info), -EINVAL);
 }
 
+/* Random words, many of them tagged pointers into the heap or small type numbers: whatever
+ * the reader follows, it must return, in bounded reads, with a terminated string. */
+static void v8read__random_heap__no_crash_bounded(void **state)
+{
+	__u64 seed = 42;
+
+	(void)state;
+	for (int round = 0; round < 200; round++) {
+		for (size_t i = 0; i < sizeof(heap) / 8; i++) {
+			__u64 r, w;
+
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			r = seed >> 33;
+			switch (r & 3) {
+			case 0: w = BASE + (r % sizeof(heap) & ~7ULL) + 1; break; /* tagged */
+			case 1: w = (r % 300) | (r % 2200) << 16; break; /* types, lengths */
+			case 2: w = smi((__s64)(r % 200)); break;
+			default: w = r * 0x9e3779b97f4a7c15ULL; break;
+			}
+			memcpy(heap + 8 * i, &w, 8);
+		}
+		for (int k = 0; k < 50; k++) {
+			struct v8_function_info info;
+			__u64 obj, shared, r;
+			char out[64];
+			__u32 *starts;
+			size_t n;
+
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			r = seed >> 33;
+			obj = BASE + (r % sizeof(heap) & ~7ULL) + 1;
+			m.v8_major = r & 1 ? 11 : 13;
+			reads = 0;
+			v8read__string(&m, &mem, obj, out, sizeof(out));
+			assert_true(memchr(out, 0, sizeof(out)) != NULL);
+			v8read__function_shared(&m, &mem, obj, &shared);
+			if (!v8read__shared_info(&m, &mem, obj, &info)) {
+				assert_true(memchr(info.name, 0, sizeof(info.name)) != NULL);
+				assert_true(memchr(info.script_name, 0, sizeof(info.script_name)));
+			}
+			if (!v8read__line_starts(&m, &mem, obj, &starts, &n))
+				free(starts);
+			/* bounded: cons trees are cut at 4096 pieces, sources at 64 MiB */
+			assert_true(reads < 200000);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -468,6 +516,7 @@ int main(void)
 		cmocka_unit_test_setup(v8read__shared_info__uncompiled_string_name__no_script, setup),
 		cmocka_unit_test_setup(v8read__function_shared__not_a_function__einval, setup),
 		cmocka_unit_test_setup(v8read__shared_info__garbage_scope_info__error_not_name, setup),
+		cmocka_unit_test_setup(v8read__random_heap__no_crash_bounded, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -354,9 +354,9 @@ int jsnames__resolve(struct jsnames *j, struct stack_entry *st)
 		if (r < 0) {
 			err = r;
 		} else if (r > 0) {
-			/* an interpreter trampoline frame without a function is not a JS frame */
-			if (loc->kind == SYM_JS)
-				j->stats.unnamed[r - 1]++;
+			/* e.g. not_a_function: a collection moved the JSFunction between the event
+			 * and now; the key above makes the next such event a new stack, read again */
+			j->stats.unnamed[r - 1]++;
 		} else {
 			err = symbolizer__set_js(j->sym, loc, f->name, f->script, f->line,
 						 f->column);

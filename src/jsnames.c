@@ -37,7 +37,10 @@ struct js_proc {
 	struct hashmap fns;   /* SharedFunctionInfo address -> struct js_fn */
 	struct hashmap lines; /* Script address -> struct js_lines */
 	bool resolved_one;
+	__u32 unread_keys; /* frames keyed STACK_KEY_NEVER */
 };
+
+#define MAX_UNREAD_KEYS 1024
 
 struct jsnames {
 	struct symbolizer *sym;
@@ -348,8 +351,13 @@ int jsnames__resolve(struct jsnames *j, struct stack_entry *st)
 				st->fn_keys = calloc(st->nframes, sizeof(*st->fn_keys));
 			if (!st->fn_keys)
 				return -ENOMEM;
-			/* unread: match nothing, rather than lend this stack to every function */
-			st->fn_keys[i] = shared ? shared : STACK_KEY_NEVER;
+			/* unread: match nothing, rather than lend this stack to every function;
+			 * but a process whose functions can never be read would then make a stack
+			 * per event: past a bound, its unread frames match by address only */
+			if (shared)
+				st->fn_keys[i] = shared;
+			else if (p->unread_keys < MAX_UNREAD_KEYS && ++p->unread_keys)
+				st->fn_keys[i] = STACK_KEY_NEVER;
 		}
 		if (r < 0) {
 			err = r;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,7 +37,10 @@ struct js_proc {
 	struct hashmap fns;   /* SharedFunctionInfo address -> struct js_fn */
 	struct hashmap lines; /* Script address -> struct js_lines */
 	bool resolved_one;
+	__u32 unread_keys; /* frames keyed STACK_KEY_NEVER */
 };
+
+#define MAX_UNREAD_KEYS 1024
 
 struct jsnames {
 	struct symbolizer *sym;
@@ -164,6 +168,20 @@ static struct js_proc *proc__get(struct jsnames *j, __u32 pid)
 		}
 		p->meta = b->meta;
 		p->meta_err = b->err;
+	}
+	/* runs_js() needs the binary's symbols: load them now, with the metadata, rather than
+	 * inside the first stack that happens to reach a builtin */
+	if (!p->meta_err) {
+		struct sym_location loc = { .kind = SYM_NATIVE };
+		struct sym_frame f;
+		char exe[PATH_MAX];
+		ssize_t n = readlink(path, exe, sizeof(exe) - 1);
+
+		if (n > 0) {
+			exe[n] = 0;
+			loc.module = exe;
+			symbolizer__name(j->sym, pid, &loc, &f);
+		}
 	}
 	if (hashmap__set(&j->procs, pid, p, NULL)) {
 		free(p);
@@ -333,15 +351,20 @@ int jsnames__resolve(struct jsnames *j, struct stack_entry *st)
 				st->fn_keys = calloc(st->nframes, sizeof(*st->fn_keys));
 			if (!st->fn_keys)
 				return -ENOMEM;
-			/* unread: match nothing, rather than lend this stack to every function */
-			st->fn_keys[i] = shared ? shared : STACK_KEY_NEVER;
+			/* unread: match nothing, rather than lend this stack to every function;
+			 * but a process whose functions can never be read would then make a stack
+			 * per event: past a bound, its unread frames match by address only */
+			if (shared)
+				st->fn_keys[i] = shared;
+			else if (p->unread_keys < MAX_UNREAD_KEYS && ++p->unread_keys)
+				st->fn_keys[i] = STACK_KEY_NEVER;
 		}
 		if (r < 0) {
 			err = r;
 		} else if (r > 0) {
-			/* an interpreter trampoline frame without a function is not a JS frame */
-			if (loc->kind == SYM_JS)
-				j->stats.unnamed[r - 1]++;
+			/* e.g. not_a_function: a collection moved the JSFunction between the event
+			 * and now; the key above makes the next such event a new stack, read again */
+			j->stats.unnamed[r - 1]++;
 		} else {
 			err = symbolizer__set_js(j->sym, loc, f->name, f->script, f->line,
 						 f->column);

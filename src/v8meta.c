@@ -64,6 +64,7 @@ static const struct field fields[] = {
 	{ { "v8dbg_class_SlicedString__parent" }, F(off_sliced_parent, U32) },
 	{ { "v8dbg_class_SlicedString__offset" }, F(off_sliced_offset, U32) },
 	{ { "v8dbg_class_ThinString__actual" }, F(off_thin_actual, U32) },
+	{ { "v8dbg_class_ExternalString__resource" }, O(off_external_resource, U32) },
 	{ { "v8dbg_class_UncompiledData__inferred_name" },
 	  O(off_uncompiled_inferred_name, U32) },
 	{ { "v8dbg_class_UncompiledData__start_position" }, O(off_uncompiled_start, U32) },

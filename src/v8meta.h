@@ -31,7 +31,7 @@ struct v8meta {
 	__u32 off_script_source, off_script_name;
 	__u32 off_string_length, off_seq_one_chars, off_seq_two_chars;
 	__u32 off_cons_first, off_cons_second, off_sliced_parent, off_sliced_offset;
-	__u32 off_thin_actual;
+	__u32 off_thin_actual, off_external_resource;
 	__u32 off_uncompiled_inferred_name, off_uncompiled_start;
 	/* frame slots, relative to fp (V8 src/execution/frame-constants.h) */
 	__s32 fp_function, fp_context, fp_bytecode_array, fp_bytecode_offset;

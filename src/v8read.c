@@ -177,6 +177,45 @@ static int visit_seq(struct visit *v, __u64 str, __u32 from, __u32 len, bool two
 	return 0;
 }
 
+/*
+ * An external string keeps its chars outside the heap (node's own modules since node 20: their
+ * sources are static data of the binary).  Unless V8 marked it uncached
+ * (kUncachedExternalStringMask, bit 4 of the type, src/objects/instance-type.h), the address of
+ * those chars is cached in the word after `resource` (ExternalString::kResourceDataOffset,
+ * src/objects/string.h; checked in node 18 to 24).
+ */
+#define UNCACHED_EXTERNAL_STRING_BIT 0x10
+
+static int visit_external(struct visit *v, __u64 str, __u32 type, __u32 from, __u32 len)
+{
+	bool two_byte = (type & v->m->string_enc_mask) != v->m->one_byte_tag;
+	__u32 unit = two_byte ? 2 : 1;
+	char buf[CHUNK];
+	__u64 data;
+	int err;
+
+	if (!v->m->off_external_resource || (type & UNCACHED_EXTERNAL_STRING_BIT))
+		return -ENOTSUP;
+	err = read_field(v->m, v->mem, str, v->m->off_external_resource + 8, &data);
+	if (err)
+		return err;
+	if (!data)
+		return -EINVAL;
+	while (len) {
+		__u32 n = len * unit > CHUNK ? CHUNK / unit : len;
+
+		err = v->mem->read(v->mem->ctx, data + (__u64)from * unit, buf, (size_t)n * unit);
+		if (err)
+			return err;
+		err = v->fn(v->ctx, buf, n, two_byte);
+		if (err)
+			return err;
+		from += n;
+		len -= n;
+	}
+	return 0;
+}
+
 static int visit_string(struct visit *v, __u64 str, __u32 from, __u32 len, int depth)
 {
 	const struct v8meta *m = v->m;
@@ -252,7 +291,8 @@ static int visit_string(struct visit *v, __u64 str, __u32 from, __u32 len, int d
 			depth++;
 			continue;
 		}
-		/* external strings: their chars are behind an embedder's C++ object */
+		if (repr == m->external_tag)
+			return visit_external(v, str, type, from, len);
 		return -ENOTSUP;
 	}
 	return 0;

@@ -93,8 +93,10 @@ test('jsnames__perf_map_and_heap__name_the_same_frames', async () => {
 	L.assertValidReport(perf);
 	assert.ok(heap.report.stats.js_frames_named > 0, 'the heap named nothing');
 	assert.equal(perf.report.stats.js_frames_named, 0, '--no-heap-names still read the heap');
-	const a = scriptFrames(heap);
 	const b = scriptFrames(perf);
+	// node 18 writes no column in its perf map: compare columns where it gives them
+	const a = scriptFrames(heap).map((f, i) => (b[i] && b[i].column === undefined
+						      ? { ...f, column: undefined } : f));
 	assert.ok(a.some((f) => f.frame === 'processFile'), `heap frames: ${JSON.stringify(a)}`);
 	assert.deepEqual(a, b, 'the heap and the perf map name the frames differently');
 });

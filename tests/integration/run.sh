@@ -16,12 +16,12 @@ if [ ! -x "$bin" ]; then
 fi
 # One file at a time: the scenarios hold leaks for fixed times, and parallel runs on a small
 # machine make those timings, not leakscope, decide the result.
-node --test --test-concurrency=1 "$@" tests/integration/
+failed=""
+node --test --test-concurrency=1 "$@" tests/integration/ || failed=" $(node --version)"
 # The scenarios that name JS functions again, on the official binaries of other node versions
 # (scripts/fetch-node.sh: fetched once from the npm registry).  A version that cannot be fetched
 # fails the run.  LEAKSCOPE_NODE_VERSIONS="" skips them.
 versions=${LEAKSCOPE_NODE_VERSIONS-18 22 24}
-failed=""
 for v in $versions; do
 	echo "== node $v"
 	if ! node_bin=$(bash scripts/fetch-node.sh "$v"); then

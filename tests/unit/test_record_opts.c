@@ -121,10 +121,12 @@ static void record_opts__parse__pid_only__defaults(void **state)
 	assert_null(o.output);
 	assert_int_equal(o.buffer_mb, 16);
 	assert_null(o.command);
-	/* the long forms, and --buffer-mb */
+	assert_int_equal(o.no_heap_names, 0); /* JS frames named from the heap */
+	/* the long forms, --buffer-mb and --no-heap-names */
 	assert_int_equal(PARSE(&o, &a, "--duration", "2.5", "-f", "text", "--output", "r.txt",
-			       "--buffer-mb", "64", "-p", "7"),
+			       "--buffer-mb", "64", "--no-heap-names", "-p", "7"),
 			 0);
+	assert_int_equal(o.no_heap_names, 1);
 	assert_float_equal(o.duration_s, 2.5, 0);
 	assert_int_equal(o.format, FORMAT_TEXT);
 	assert_string_equal(o.output, "r.txt");

@@ -70,6 +70,7 @@ static void meta_node20(void)
 	m.off_sliced_parent = 16;
 	m.off_sliced_offset = 24;
 	m.off_thin_actual = 16;
+	m.off_external_resource = 16;
 	m.v8_major = 11;
 }
 
@@ -225,9 +226,32 @@ static void v8read__string__longer_than_buffer__cut_whole_chars(void **state)
 	assert_string_equal(out, "ab\xc3\xa9"); /* the second é does not fit: not cut in half */
 }
 
+static void v8read__string__external_cached__chars_outside_heap(void **state)
+{
+	/* node's own module sources: static data, the address cached after `resource` */
+	__u64 data = alloc(16), ext = new_obj(T_EXTERNAL | 8, 32);
+	__u64 uncached = new_obj(T_EXTERNAL | 8 | 0x10, 32);
+	__s32 len = 7;
+	char out[16];
+
+	(void)state;
+	memcpy(heap + (data - BASE), "node:fs", 7);
+	put(ext, 12, &len, 4);
+	put64(ext, 16, 0x1234); /* the resource object: not read */
+	put64(ext, 24, data);
+	assert_int_equal(v8read__string(&m, &mem, ext, out, sizeof(out)), 0);
+	assert_string_equal(out, "node:fs");
+	put(uncached, 12, &len, 4);
+	put64(uncached, 24, data);
+	assert_int_equal(v8read__string(&m, &mem, uncached, out, sizeof(out)), -ENOTSUP);
+	/* a cached pointer to nowhere */
+	put64(ext, 24, 0x7f0000000000ULL);
+	assert_int_equal(v8read__string(&m, &mem, ext, out, sizeof(out)), -EFAULT);
+}
+
 static void v8read__string__garbage__errors(void **state)
 {
-	__u64 ext = new_obj(T_EXTERNAL | 8, 32), loop = new_obj(T_CONS_ONE, 32), s;
+	__u64 ext = new_obj(T_EXTERNAL | 8 | 0x10, 32), loop = new_obj(T_CONS_ONE, 32), s;
 	__s32 len = 4;
 	char out[16];
 
@@ -428,6 +452,54 @@ static void v8read__shared_info__garbage_scope_info__error_not_name(void **state
 	assert_int_equal(v8read__shared_info(&m, &mem, sfi(si, smi(0)), &info), -EINVAL);
 }
 
+/* Random words, many of them tagged pointers into the heap or small type numbers: whatever
+ * the reader follows, it must return, in bounded reads, with a terminated string. */
+static void v8read__random_heap__no_crash_bounded(void **state)
+{
+	__u64 seed = 42;
+
+	(void)state;
+	for (int round = 0; round < 200; round++) {
+		for (size_t i = 0; i < sizeof(heap) / 8; i++) {
+			__u64 r, w;
+
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			r = seed >> 33;
+			switch (r & 3) {
+			case 0: w = BASE + (r % sizeof(heap) & ~7ULL) + 1; break; /* tagged */
+			case 1: w = (r % 300) | (r % 2200) << 16; break; /* types, lengths */
+			case 2: w = smi((__s64)(r % 200)); break;
+			default: w = r * 0x9e3779b97f4a7c15ULL; break;
+			}
+			memcpy(heap + 8 * i, &w, 8);
+		}
+		for (int k = 0; k < 50; k++) {
+			struct v8_function_info info;
+			__u64 obj, shared, r;
+			char out[64];
+			__u32 *starts;
+			size_t n;
+
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			r = seed >> 33;
+			obj = BASE + (r % sizeof(heap) & ~7ULL) + 1;
+			m.v8_major = r & 1 ? 11 : 13;
+			reads = 0;
+			v8read__string(&m, &mem, obj, out, sizeof(out));
+			assert_true(memchr(out, 0, sizeof(out)) != NULL);
+			v8read__function_shared(&m, &mem, obj, &shared);
+			if (!v8read__shared_info(&m, &mem, obj, &info)) {
+				assert_true(memchr(info.name, 0, sizeof(info.name)) != NULL);
+				assert_true(memchr(info.script_name, 0, sizeof(info.script_name)));
+			}
+			if (!v8read__line_starts(&m, &mem, obj, &starts, &n))
+				free(starts);
+			/* bounded: cons trees are cut at 4096 pieces, sources at 64 MiB */
+			assert_true(reads < 200000);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -436,6 +508,7 @@ int main(void)
 		cmocka_unit_test_setup(v8read__string__two_byte_with_surrogates__utf8, setup),
 		cmocka_unit_test_setup(v8read__string__cons_sliced_thin__followed, setup),
 		cmocka_unit_test_setup(v8read__string__longer_than_buffer__cut_whole_chars, setup),
+		cmocka_unit_test_setup(v8read__string__external_cached__chars_outside_heap, setup),
 		cmocka_unit_test_setup(v8read__string__garbage__errors, setup),
 		cmocka_unit_test_setup(v8read__line_starts__cons_source__lines_and_columns, setup),
 		cmocka_unit_test_setup(v8read__shared_info__scope_info_v11__name_inferred_start, setup),
@@ -443,6 +516,7 @@ int main(void)
 		cmocka_unit_test_setup(v8read__shared_info__uncompiled_string_name__no_script, setup),
 		cmocka_unit_test_setup(v8read__function_shared__not_a_function__einval, setup),
 		cmocka_unit_test_setup(v8read__shared_info__garbage_scope_info__error_not_name, setup),
+		cmocka_unit_test_setup(v8read__random_heap__no_crash_bounded, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,7 +9,9 @@
 # process(es) in X ms" line, runs wrk, then stops the tool with SIGINT.
 #
 # Printed per load: median requests/s and p99 latency, untraced and traced; their ratios
-# (traced/untraced, median over rounds of each round's ratio); attach time as the tool reports
+# (traced/untraced, median over rounds of each round's ratio); the server's own CPU time per
+# request, untraced and traced, and the throughput that its ratio implies ("1/(us/req
+# ratio)": steal time from the VM host blurs requests/s, not CPU time); attach time as the tool reports
 # it; the tool's peak RSS and CPU time (/usr/bin/time -v, whole recording); uprobe hits,
 # syscall hits and events per request (the report's "stats", over the whole recording, divided
 # by wrk's request count); lost events.  "n/a" when the tool did not say.
@@ -166,7 +168,15 @@ row() {
 
 results="$work/results.tsv"
 row load mode round rps p99_ms requests errors attach_ms attach_wall_ms rss_kb cpu_s \
-	uprobe_hits gc_hits syscall_hits events lost tool_exit progs >"$results"
+	uprobe_hits gc_hits syscall_hits events lost tool_exit progs server_cpu_s >"$results"
+
+# The server's CPU time (user + system, /proc/PID/stat), in seconds.  Its CPU per request is
+# the overhead on the traced process that this VM's steal time does not blur: a vCPU that the
+# host runs elsewhere loses throughput, not CPU time.
+server_cpu() {
+	awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.3f\n", ($12 + $13) / hz }' \
+		"/proc/$node_pid/stat"
+}
 
 # BPF programs that process $1 holds (the prog_id lines of its fds' fdinfo) ->
 # "name:runs:ns,..."; "n/a" without stats
@@ -221,7 +231,10 @@ traced_run() {
 	fi
 	[ -z "$tool_pid" ] && tool_pid=$(pgrep -P "$time_pid" || true)
 	[ "$BPF_STATS" = 1 ] && sysctl -qw kernel.bpf_stats_enabled=1
+	local c0 c1
+	c0=$(server_cpu)
 	run_wrk "$load" "$SECS" "$work/wrk.traced.$tag"
+	c1=$(server_cpu)
 	local progs
 	progs=$(prog_stats "$tool_pid")
 	[ "$BPF_STATS" = 1 ] && sysctl -qw kernel.bpf_stats_enabled=0
@@ -238,7 +251,8 @@ traced_run() {
 	row "$load" traced "$round" $(parse_wrk "$work/wrk.traced.$tag") "$attach_ms" "$attach_wall" \
 		$(parse_time "$work/time.$tag" | cut -d' ' -f1,2) \
 		$(parse_report "$work/report.$tag.json") \
-		"$(parse_time "$work/time.$tag" | cut -d' ' -f3)" "$progs" >>"$results"
+		"$(parse_time "$work/time.$tag" | cut -d' ' -f3)" "$progs" \
+		"$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.3f", b - a }')" >>"$results"
 	if [ -s "$work/tool.$tag.err" ] && grep -qvE "^leakscope: (attached|recording until)" "$work/tool.$tag.err"; then
 		echo "  leakscope stderr ($tag): $(grep -vE "^leakscope: (attached|recording until)" "$work/tool.$tag.err" | head -3)" >&2
 	fi
@@ -246,10 +260,14 @@ traced_run() {
 
 untraced_run() {
 	local load=$1 round=$2
+	local c0 c1
+	c0=$(server_cpu)
 	run_wrk "$load" "$SECS" "$work/wrk.untraced.$load.$round"
+	c1=$(server_cpu)
 	# shellcheck disable=SC2046
 	row "$load" untraced "$round" $(parse_wrk "$work/wrk.untraced.$load.$round") \
-		n/a n/a n/a n/a n/a n/a n/a n/a n/a n/a n/a n/a >>"$results"
+		n/a n/a n/a n/a n/a n/a n/a n/a n/a n/a n/a \
+		"$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.3f", b - a }')" >>"$results"
 }
 
 echo "bench-overhead: server pid $node_pid on CPU $SERVER_CPU ($url), wrk on CPU $WRK_CPU," \
@@ -284,7 +302,8 @@ const median = (xs) => {
 	return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
 };
 const fmt = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : "n/a");
-const cols = ["load", "rps untraced", "rps traced", "rps ratio", "p99 ms untr", "p99 ms traced",
+const cols = ["load", "rps untraced", "rps traced", "rps ratio", "srv us/req untr", "srv us/req traced",
+	      "1/(us/req ratio)", "p99 ms untr", "p99 ms traced",
 	      "p99 ratio", "attach ms", "peak RSS MB", "tool CPU s", "uprobe/req", "gc hits/req", "syscall/req",
 	      "events/req", "lost events", "wrk errors"];
 const out = [cols];
@@ -292,11 +311,14 @@ for (const load of ["keepalive", "close"]) {
 	const u = recs.filter((r) => r.load === load && r.mode === "untraced");
 	const t = recs.filter((r) => r.load === load && r.mode === "traced");
 	const ratio = (k) => median(t.map((r, i) => num(r[k]) / num(u[i] && u[i][k])));
+	const cpuPerReq = (r) => (num(r.server_cpu_s) * 1e6) / num(r.requests);
 	const perReq = (k) => median(t.map((r) => num(r[k]) / num(r.requests)));
 	const lost = t.map((r) => num(r.lost)).filter(Number.isFinite);
 	out.push([load === "close" ? "Connection: close" : "keep-alive",
 		  fmt(median(u.map((r) => num(r.rps))), 0), fmt(median(t.map((r) => num(r.rps))), 0),
 		  fmt(ratio("rps"), 3),
+		  fmt(median(u.map(cpuPerReq)), 1), fmt(median(t.map(cpuPerReq)), 1),
+		  fmt(median(t.map((r, i) => (u[i] ? cpuPerReq(u[i]) / cpuPerReq(r) : NaN))), 3),
 		  fmt(median(u.map((r) => num(r.p99_ms)))), fmt(median(t.map((r) => num(r.p99_ms)))),
 		  fmt(ratio("p99_ms"), 3),
 		  fmt(median(t.map((r) => num(r.attach_ms))), 1),

@@ -21,7 +21,7 @@ node --test --test-concurrency=1 "$@" tests/integration/ || failed=" $(node --ve
 # The scenarios that name JS functions again, on the official binaries of other node versions
 # (scripts/fetch-node.sh: fetched once from the npm registry).  A version that cannot be fetched
 # fails the run.  LEAKSCOPE_NODE_VERSIONS="" skips them.
-versions=${LEAKSCOPE_NODE_VERSIONS-18 22 24}
+versions=${LEAKSCOPE_NODE_VERSIONS-18 22 24 26}
 for v in $versions; do
 	echo "== node $v"
 	if ! node_bin=$(bash scripts/fetch-node.sh "$v"); then

@@ -17,8 +17,8 @@
 # by wrk's request count); lost events.  "n/a" when the tool did not say.
 #
 # Environment: ROUNDS (3), SECS (5) per run, WARMUP (5) seconds, CONNS (16) wrk connections,
-# SERVER_CPU (0), WRK_CPU (1), TOOL_CPUS (empty: unpinned; e.g. 1), NODE_FLAGS (the flags
-# that name JS frames), LEAKSCOPE (build/leakscope), TOOL_ARGS (more record options, e.g.
+# SERVER_CPU (0), WRK_CPU (1), TOOL_CPUS (empty: unpinned; e.g. 1), NODE_FLAGS (none: a production
+# server runs with no flag; extra node flags), LEAKSCOPE (build/leakscope), TOOL_ARGS (more record options, e.g.
 # "--probes fds"), ATTACH_TIMEOUT (20) seconds, BPF_STATS (0; 1: turn on the kernel's BPF run-time
 # statistics during traced runs and print, per BPF program of the tool, its runs per request
 # and nanoseconds per run: what each probe family costs, free of this VM's noise; the
@@ -34,7 +34,7 @@ CONNS=${CONNS:-16}
 SERVER_CPU=${SERVER_CPU:-0}
 WRK_CPU=${WRK_CPU:-1}
 TOOL_CPUS=${TOOL_CPUS:-}
-NODE_FLAGS=${NODE_FLAGS:---perf-basic-prof --interpreted-frames-native-stack}
+NODE_FLAGS=${NODE_FLAGS:-}
 LEAKSCOPE=${LEAKSCOPE:-build/leakscope}
 ATTACH_TIMEOUT=${ATTACH_TIMEOUT:-20}
 KEEP=${KEEP:-}

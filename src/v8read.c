@@ -155,6 +155,20 @@ static int string_length(const struct v8meta *m, const struct v8_mem *mem, __u64
 	return 0;
 }
 
+/* The length of str, after checking that it is a string at all. */
+static int checked_string_length(const struct v8meta *m, const struct v8_mem *mem, __u64 str,
+				 __u32 *len)
+{
+	__u32 type;
+	int err = instance_type(m, mem, str, &type);
+
+	if (err)
+		return err;
+	if (type >= m->first_nonstring_type)
+		return -EINVAL;
+	return string_length(m, mem, str, len);
+}
+
 static int visit_seq(struct visit *v, __u64 str, __u32 from, __u32 len, bool two_byte)
 {
 	__u32 unit = two_byte ? 2 : 1;
@@ -372,18 +386,13 @@ int v8read__string(const struct v8meta *m, const struct v8_mem *mem, __u64 str, 
 {
 	struct utf8_out o = { out, cap, 0, 0 };
 	struct visit v = { m, mem, utf8_chars, &o, 0 };
-	__u32 len, type;
+	__u32 len;
 	int err;
 
 	if (!cap)
 		return -EINVAL;
 	out[0] = 0;
-	err = instance_type(m, mem, str, &type);
-	if (err)
-		return err;
-	if (type >= m->first_nonstring_type)
-		return -EINVAL;
-	err = string_length(m, mem, str, &len);
+	err = checked_string_length(m, mem, str, &len);
 	if (err)
 		return err;
 	/* a name longer than cap is cut: read no more than could be printed */
@@ -433,19 +442,14 @@ int v8read__line_starts(const struct v8meta *m, const struct v8_mem *mem, __u64 
 	struct lines l = { .cap = 256 };
 	struct visit v = { m, mem, line_chars, &l, 0 };
 	__u64 source;
-	__u32 len, type;
+	__u32 len;
 	int err;
 
 	err = expect_type(m, mem, script, m->type_script);
 	if (!err)
 		err = read_field(m, mem, script, m->off_script_source, &source);
 	if (!err)
-		err = instance_type(m, mem, source, &type);
-	if (err)
-		return err;
-	if (type >= m->first_nonstring_type)
-		return -EINVAL;
-	err = string_length(m, mem, source, &len);
+		err = checked_string_length(m, mem, source, &len);
 	if (err)
 		return err;
 	if (len > MAX_SOURCE_LEN)

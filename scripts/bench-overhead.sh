@@ -134,14 +134,16 @@ parse_wrk() {
 	' "$1"
 }
 
-# report.json -> "uprobe_hits gc_hits syscall_hits events lost_events", n/a for what is missing
+# report.json -> "uprobe_hits gc_hits syscall_hits events lost_events mem_hits buffer_hits",
+# n/a for what is missing
 parse_report() {
 	node -e '
 	let r = {};
 	try { r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); } catch {}
 	const s = r.stats || {};
 	const v = (x) => (typeof x === "number" ? x : "n/a");
-	console.log([v(s.uprobe_hits), v(s.gc_hits), v(s.syscall_hits), v(s.events), v(r.lost_events)].join(" "));
+	console.log([v(s.uprobe_hits), v(s.gc_hits), v(s.syscall_hits), v(s.events), v(r.lost_events),
+		     v(s.mem_hits), v(s.buffer_hits)].join(" "));
 	' "$1"
 }
 
@@ -168,7 +170,8 @@ row() {
 
 results="$work/results.tsv"
 row load mode round rps p99_ms requests errors attach_ms attach_wall_ms rss_kb cpu_s \
-	uprobe_hits gc_hits syscall_hits events lost tool_exit progs server_cpu_s >"$results"
+	uprobe_hits gc_hits syscall_hits events lost mem_hits buffer_hits tool_exit progs \
+	server_cpu_s >"$results"
 
 # The server's CPU time (user + system, /proc/PID/stat), in seconds.  Its CPU per request is
 # the overhead on the traced process that this VM's steal time does not blur: a vCPU that the
@@ -266,7 +269,7 @@ untraced_run() {
 	c1=$(server_cpu)
 	# shellcheck disable=SC2046
 	row "$load" untraced "$round" $(parse_wrk "$work/wrk.untraced.$load.$round") \
-		n/a n/a n/a n/a n/a n/a n/a n/a n/a n/a n/a \
+		n/a n/a n/a n/a n/a n/a n/a n/a n/a n/a n/a n/a n/a \
 		"$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.3f", b - a }')" >>"$results"
 }
 
@@ -305,6 +308,7 @@ const fmt = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : "n/a");
 const cols = ["load", "rps untraced", "rps traced", "rps ratio", "srv us/req untr", "srv us/req traced",
 	      "1/(us/req ratio)", "p99 ms untr", "p99 ms traced",
 	      "p99 ratio", "attach ms", "peak RSS MB", "tool CPU s", "uprobe/req", "gc hits/req", "syscall/req",
+	      "mem hits/req", "buffer hits/req",
 	      "events/req", "lost events", "wrk errors"];
 const out = [cols];
 for (const load of ["keepalive", "close"]) {
@@ -324,7 +328,8 @@ for (const load of ["keepalive", "close"]) {
 		  fmt(median(t.map((r) => num(r.attach_ms))), 1),
 		  fmt(Math.max(...t.map((r) => num(r.rss_kb)).filter(Number.isFinite)) / 1024, 1),
 		  fmt(median(t.map((r) => num(r.cpu_s)))),
-		  fmt(perReq("uprobe_hits")), fmt(perReq("gc_hits")), fmt(perReq("syscall_hits")), fmt(perReq("events")),
+		  fmt(perReq("uprobe_hits")), fmt(perReq("gc_hits")), fmt(perReq("syscall_hits")),
+		  fmt(perReq("mem_hits"), 3), fmt(perReq("buffer_hits"), 3), fmt(perReq("events")),
 		  lost.length ? String(lost.reduce((a, b) => a + b, 0)) : "n/a",
 		  String([...u, ...t].reduce((a, r) => a + num(r.errors), 0))]);
 }

@@ -229,10 +229,15 @@ static __always_inline void emit(void *e, __u32 size)
  * whose memory no longer holds a handle of its type, is released here instead.  Costs one map
  * lookup while no handle is pending, a few user reads when some are.
  */
+struct sweep_state {
+	struct ls_pending_set *set;
+	__u32 left; /* occupied slots not visited yet: the walk stops at the last one */
+};
+
 /* One slot of the set: a bpf_loop callback (checked once by the verifier, see walk_one_frame). */
-static long sweep_one_slot(__u64 i, void *data)
+static long sweep_slot(__u64 i, struct sweep_state *s)
 {
-	struct ls_pending_set *set = *(struct ls_pending_set **)data;
+	struct ls_pending_set *set = s->set;
 	struct ls_handle_fd_event e = {};
 	struct ls_handle_event *c;
 	__u32 type = 0, flags = 0;
@@ -245,6 +250,10 @@ static long sweep_one_slot(__u64 i, void *data)
 	h = set->handle[i];
 	if (!h)
 		return 0;
+	/* slots fill lowest first: with one handle pending, one iteration (a racing thread can
+	 * make `left` stale; what is missed now is swept at the next syscall) */
+	if (s->left-- <= 1)
+		s->left = 0;
 	if (bpf_probe_read_user(&type, sizeof(type), (void *)(h + LS_UV_HANDLE_TYPE_OFFSET)) ||
 	    bpf_probe_read_user(&flags, sizeof(flags), (void *)(h + LS_UV_HANDLE_FLAGS_OFFSET)) ||
 	    bpf_probe_read_user(&fd, sizeof(fd), (void *)(h + LS_UV_STREAM_FD_OFFSET)))
@@ -274,13 +283,26 @@ static long sweep_one_slot(__u64 i, void *data)
 	return 0;
 }
 
+/* A bpf_loop callback (checked once by the verifier, see walk_one_frame). */
+static long sweep_one_slot(__u64 i, void *data)
+{
+	struct sweep_state *s = data;
+
+	sweep_slot(i, s);
+	return s->left == 0;
+}
+
 static __always_inline void sweep_pending(__u32 tgid)
 {
 	struct ls_pending_set *set = bpf_map_lookup_elem(&stream_pending, &tgid);
 
+	struct sweep_state s;
+
 	if (!set || !set->used)
 		return;
-	bpf_loop(LS_PENDING_SLOTS, sweep_one_slot, &set, 0);
+	s.set = set;
+	s.left = set->used;
+	bpf_loop(LS_PENDING_SLOTS, sweep_one_slot, &s, 0);
 }
 
 #endif /* LEAKSCOPE_COMMON_BPF_H */

@@ -67,13 +67,12 @@ int handle_init(struct pt_regs *ctx)
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	__s32 *accepted_fd;
 
-	if (type == LS_UV_TCP || type == LS_UV_NAMED_PIPE || type == LS_UV_TTY) {
-		/* make room: earlier handles may have their fd by now, or be closed already */
-		sweep_pending(bpf_get_current_pid_tgid() >> 32);
-		/* still paired through its fd as read from the handle, not trusted from here */
-		add_pending(handle, type);
-	}
-	accepted_fd = type == LS_UV_TTY ? NULL : bpf_map_lookup_elem(&accepted, &tid);
+	/* The connection just accepted on this thread: libuv's accept loop hands exactly that fd
+	 * to the stream handle node creates next (uv__server_io -> OnConnection -> uv_accept), so
+	 * the handle is paired with it here, with no stack walk and no pending slot. */
+	accepted_fd = type == LS_UV_TCP || type == LS_UV_NAMED_PIPE
+			      ? bpf_map_lookup_elem(&accepted, &tid)
+			      : NULL;
 	if (accepted_fd) {
 		struct ls_handle_fd_event e = {};
 
@@ -85,6 +84,11 @@ int handle_init(struct pt_regs *ctx)
 		bpf_map_delete_elem(&accepted, &tid);
 		emit(&e, sizeof(e));
 		return 0;
+	}
+	if (type == LS_UV_TCP || type == LS_UV_NAMED_PIPE || type == LS_UV_TTY) {
+		/* make room: earlier handles may have their fd by now, or be closed already */
+		sweep_pending(bpf_get_current_pid_tgid() >> 32);
+		add_pending(handle, type);
 	}
 	return emit_handle(ctx, LS_EV_HANDLE_INIT, handle, type, LS_HP_INIT, 1);
 }

@@ -326,12 +326,16 @@ static int on_handle_accepted(struct proc_state *p, const struct ls_handle_fd_ev
 {
 	struct open_item item = { .open_ts = e->h.ts_ns, .kind = LEAK_HANDLE, .type = e->uv_type };
 	const struct open_item *fd = hashmap__get(&p->fds, (__u64)e->fd);
+	int err;
 
-	if (e->uv_type == 0 || e->uv_type >= LS_UV_TYPE_MAX || !e->handle)
+	if (e->uv_type == 0 || e->uv_type >= LS_UV_TYPE_MAX || !e->handle || e->fd < 0)
 		return -EINVAL;
 	/* its accept unseen (the fd predates tracing): an unknown stack, still a handle */
 	item.stack_id = fd ? fd->stack_id : 0;
-	return track(&p->handles, e->handle, &item);
+	err = track(&p->handles, e->handle, &item);
+	/* and released with that fd, as a stream handle paired through LS_EV_HANDLE_FD is */
+	return err ?: hashmap__set(&p->handle_fds, (__u64)e->fd, (void *)(uintptr_t)e->handle,
+				   NULL);
 }
 
 static void on_exec(struct proc_state *p, const struct ls_exec_event *e)

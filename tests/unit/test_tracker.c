@@ -496,8 +496,7 @@ static void tracker__accepted_handle__takes_accept_stack_released_by_fd(void **s
 	assert_int_equal(h->type, LS_UV_TCP);
 	assert_int_equal(h->stack_id, fd_item(f, 9)->stack_id);
 	assert_int_equal(leaf_ip(f, h->stack_id), 0x7000);
-	/* paired through the fd as read from the handle, then released with it */
-	assert_int_equal(send_handle_fd(f->t, LS_EV_HANDLE_FD, 120, 0xbb00, 9), 0);
+	/* paired with the accepted fd by the event itself: released with it */
 	assert_int_equal(send_close(f->t, PID, 130, 9), 0);
 	assert_null(handle_item(f, 0xbb00));
 	assert_null(fd_item(f, 9));

@@ -169,11 +169,10 @@ static int checked_string_length(const struct v8meta *m, const struct v8_mem *me
 	return string_length(m, mem, str, len);
 }
 
-static int visit_seq(struct visit *v, __u64 str, __u32 from, __u32 len, bool two_byte)
+/* Chars [from, from + len) of a flat run of chars at `base`, to v->fn a chunk at a time. */
+static int visit_chars(struct visit *v, __u64 base, __u32 from, __u32 len, bool two_byte)
 {
 	__u32 unit = two_byte ? 2 : 1;
-	__u64 base = str - v->m->heap_object_tag +
-		     (two_byte ? v->m->off_seq_two_chars : v->m->off_seq_one_chars);
 	char buf[CHUNK];
 
 	while (len) {
@@ -191,6 +190,13 @@ static int visit_seq(struct visit *v, __u64 str, __u32 from, __u32 len, bool two
 	return 0;
 }
 
+static int visit_seq(struct visit *v, __u64 str, __u32 from, __u32 len, bool two_byte)
+{
+	return visit_chars(v, str - v->m->heap_object_tag +
+				      (two_byte ? v->m->off_seq_two_chars : v->m->off_seq_one_chars),
+			   from, len, two_byte);
+}
+
 /*
  * An external string keeps its chars outside the heap (node's own modules since node 20: their
  * sources are static data of the binary).  Unless V8 marked it uncached
@@ -203,8 +209,6 @@ static int visit_seq(struct visit *v, __u64 str, __u32 from, __u32 len, bool two
 static int visit_external(struct visit *v, __u64 str, __u32 type, __u32 from, __u32 len)
 {
 	bool two_byte = (type & v->m->string_enc_mask) != v->m->one_byte_tag;
-	__u32 unit = two_byte ? 2 : 1;
-	char buf[CHUNK];
 	__u64 data;
 	int err;
 
@@ -215,19 +219,7 @@ static int visit_external(struct visit *v, __u64 str, __u32 type, __u32 from, __
 		return err;
 	if (!data)
 		return -EINVAL;
-	while (len) {
-		__u32 n = len * unit > CHUNK ? CHUNK / unit : len;
-
-		err = v->mem->read(v->mem->ctx, data + (__u64)from * unit, buf, (size_t)n * unit);
-		if (err)
-			return err;
-		err = v->fn(v->ctx, buf, n, two_byte);
-		if (err)
-			return err;
-		from += n;
-		len -= n;
-	}
-	return 0;
+	return visit_chars(v, data, from, len, two_byte);
 }
 
 static int visit_string(struct visit *v, __u64 str, __u32 from, __u32 len, int depth)

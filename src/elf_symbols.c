@@ -403,14 +403,24 @@ static int file_offset_of_vaddr(const struct elf_symbols *syms, __u64 vaddr, __u
 struct find_ctx {
 	const char *const *names;
 	int n;
-	__u64 first_chars[256 / 64]; /* a set of the names' first bytes */
+	__u64 *heads;	 /* per name: its first 8 bytes, zero-padded, */
+	__u64 *masks;	 /* and which of them must match (fewer for a short "prefix*") */
 	__u64 *vaddrs;
 	__u32 *ranks;
 	bool any; /* a function symbol at all: else the file is stripped */
 };
 
-#define FIRST_CHAR_BIT(ch) (1ULL << ((unsigned char)(ch) % 64))
-#define FIRST_CHAR_WORD(c, ch) ((c)->first_chars[(unsigned char)(ch) / 64])
+/* The first 8 bytes of s, zero-padded: a name can only match a wanted name whose head, under
+ * that name's mask, is the same.  node's .symtab has ~150k symbols and we look for ~30, many
+ * of them _ZN...: one compare of integers per pair instead of a strcmp. */
+static __u64 head_of(const char *s, size_t max)
+{
+	__u64 h = 0;
+
+	for (size_t i = 0; i < max && i < 8 && s[i]; i++)
+		h |= (__u64)(unsigned char)s[i] << (8 * i);
+	return h;
+}
 
 /* "prefix*" matches every name that starts with prefix: V8 methods whose argument list (the
  * mangled suffix) changes between versions are found by their mangled class and name. */
@@ -426,16 +436,18 @@ static bool name_matches(const char *name, const char *wanted)
 static int find_sym(void *arg, const GElf_Sym *sym, const char *name, size_t strs_off)
 {
 	struct find_ctx *c = arg;
+	__u64 head;
 	int i;
 
 	(void)strs_off;
 	if (sym)
 		c->any = true;
-	/* most names are _Z...: skip them without a strcmp per wanted name */
-	if (!sym || GELF_ST_TYPE(sym->st_info) != STT_FUNC ||
-	    !(FIRST_CHAR_WORD(c, *name) & FIRST_CHAR_BIT(*name)))
+	if (!sym || GELF_ST_TYPE(sym->st_info) != STT_FUNC)
 		return 0;
+	head = head_of(name, 8);
 	for (i = 0; i < c->n; i++) {
+		if ((head & c->masks[i]) != c->heads[i])
+			continue;
 		/* a LOCAL function of the same name in another object file loses to the global */
 		if (!name_matches(name, c->names[i]) || rank_of(sym) >= c->ranks[i])
 			continue;
@@ -460,12 +472,22 @@ int elf_symbols__find_offsets(const char *path, const char *const *names, int n,
 		return err;
 	c.vaddrs = calloc(n, sizeof(*c.vaddrs));
 	c.ranks = malloc(n * sizeof(*c.ranks));
+	c.heads = malloc(n * sizeof(*c.heads));
+	c.masks = malloc(n * sizeof(*c.masks));
 	err = -ENOMEM;
-	if (!c.vaddrs || !c.ranks)
+	if (!c.vaddrs || !c.ranks || !c.heads || !c.masks)
 		goto free_ctx;
 	for (i = 0; i < n; i++) {
+		size_t len = strlen(names[i]);
+
+		/* an exact name also matches its terminating NUL when shorter than 8 bytes */
+		if (len && names[i][len - 1] == '*')
+			len--;
+		else
+			len++;
 		c.ranks[i] = 3;
-		FIRST_CHAR_WORD(&c, names[i][0]) |= FIRST_CHAR_BIT(names[i][0]);
+		c.masks[i] = len >= 8 ? ~0ULL : (1ULL << (8 * len)) - 1;
+		c.heads[i] = head_of(names[i], len) & c.masks[i];
 	}
 	err = load_segments(f.elf, &segs);
 	if (!err)
@@ -485,6 +507,8 @@ free_ctx:
 	free(segs.segs);
 	free(c.vaddrs);
 	free(c.ranks);
+	free(c.heads);
+	free(c.masks);
 	elf_file__close(&f);
 	return err;
 }

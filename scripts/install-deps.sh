@@ -3,7 +3,7 @@
 # Quiet and quick when everything is there; needs root (or sudo) only to install.
 set -euo pipefail
 pkgs=(make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev libcmocka-dev
-      libuv1-dev wrk nodejs)
+      libuv1-dev wrk linux-perf nodejs)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

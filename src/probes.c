@@ -121,6 +121,7 @@ struct probes {
 	struct hashmap offsets;	   /* dev ^ ino -> struct uv_offsets */
 	probes_event_cb on_event;
 	void *ctx;
+	struct ls_rss_offsets rss; /* handed to the gc object; stride 0: not found */
 };
 
 static void pid_links__free(struct pid_links *l)
@@ -258,7 +259,7 @@ int probes__open(const struct probes_opts *o, struct probes **out, const char **
 		goto fail;
 	}
 	p->gc->rodata->wakeup_bytes = o->ringbuf_bytes / 8;
-	p->gc->rodata->rss = rss_offsets(p);
+	p->gc->rodata->rss = p->rss = rss_offsets(p);
 	p->gc->rodata->page_size = sysconf(_SC_PAGESIZE);
 	if (p->multi)
 		multi_attach_type(p->gc->obj);
@@ -665,4 +666,9 @@ void probes__counters(struct probes *p, __u64 *out, int n)
 			out[k] += vals[c];
 	}
 	free(vals);
+}
+
+bool probes__has_gc_rss(const struct probes *p)
+{
+	return p->rss.stride != 0;
 }

@@ -351,8 +351,9 @@ int BPF_PROG(sched_process_exit, struct task_struct *task)
  * struct ls_rss_offsets).  Run once by userspace (bpf_prog_test_run) after this object's load,
  * the one load that parses the kernel's BTF anyway; the answer comes back in ctx.
  * Since 6.2 (commit f1a7941243c1, "mm: convert mm's rss stats into percpu_counter") rss_stat
- * is struct percpu_counter[NR_MM_COUNTERS], whose `count` is the approximate value /proc statm
- * reads; before, struct mm_rss_stat { atomic_long_t count[NR_MM_COUNTERS]; }.  Each flavor's
+ * is struct percpu_counter[NR_MM_COUNTERS], whose `count` is what get_mm_counter() returns
+ * (per-CPU parts not folded in yet aside); before, struct mm_rss_stat { atomic_long_t
+ * count[NR_MM_COUNTERS]; }.  Each flavor's
  * rss_stat matches only the kernel with that layout (an array is not a struct to CO-RE).
  */
 struct mm_struct___pcpu {

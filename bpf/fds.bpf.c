@@ -345,3 +345,44 @@ int BPF_PROG(sched_process_exit, struct task_struct *task)
 	bpf_map_delete_elem(&targets, &tgid);
 	return 0;
 }
+
+/*
+ * The RSS counters' layout, for gc_exit (bpf/gc.bpf.c), which has no CO-RE of its own (events.h,
+ * struct ls_rss_offsets).  Run once by userspace (bpf_prog_test_run) after this object's load,
+ * the one load that parses the kernel's BTF anyway; the answer comes back in ctx.
+ * Since 6.2 (commit f1a7941243c1, "mm: convert mm's rss stats into percpu_counter") rss_stat
+ * is struct percpu_counter[NR_MM_COUNTERS], whose `count` is what get_mm_counter() returns
+ * (per-CPU parts not folded in yet aside); before, struct mm_rss_stat { atomic_long_t
+ * count[NR_MM_COUNTERS]; }.  Each flavor's
+ * rss_stat matches only the kernel with that layout (an array is not a struct to CO-RE).
+ */
+struct mm_struct___pcpu {
+	struct percpu_counter rss_stat[NR_MM_COUNTERS];
+} __attribute__((preserve_access_index));
+
+struct mm_rss_stat___old {
+	atomic_long_t count[NR_MM_COUNTERS];
+} __attribute__((preserve_access_index));
+
+struct mm_struct___old {
+	struct mm_rss_stat___old rss_stat;
+} __attribute__((preserve_access_index));
+
+SEC("syscall")
+int rss_layout(struct ls_rss_offsets *o)
+{
+	o->task_mm = bpf_core_field_offset(struct task_struct, mm);
+	if (bpf_core_field_exists(struct mm_struct___pcpu, rss_stat)) {
+		o->rss_stat = bpf_core_field_offset(struct mm_struct___pcpu, rss_stat);
+		o->stride = bpf_core_type_size(struct percpu_counter);
+		o->count = bpf_core_field_offset(struct percpu_counter, count);
+	} else if (bpf_core_field_exists(struct mm_struct___old, rss_stat)) {
+		o->rss_stat = bpf_core_field_offset(struct mm_struct___old, rss_stat) +
+			      bpf_core_field_offset(struct mm_rss_stat___old, count);
+		o->stride = sizeof(atomic_long_t);
+		o->count = 0;
+	} else {
+		o->stride = 0;
+	}
+	return 0;
+}

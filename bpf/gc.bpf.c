@@ -41,6 +41,40 @@ int gc_enter(struct pt_regs *ctx)
 	return 0;
 }
 
+/* Where the kernel keeps the RSS counters, and the page size: set by userspace before load
+ * (src/probes.c, from the fds object's rss_layout).  stride 0: not known, rss stays 0. */
+const volatile struct ls_rss_offsets rss = {};
+const volatile __u64 page_size = 4096;
+
+/* One mm counter, in pages; negative reads as 0, as the kernel's get_mm_counter() does. */
+static __always_inline __u64 mm_counter(__u64 mm, __u32 i, int *err)
+{
+	__s64 v = 0;
+
+	*err |= bpf_probe_read_kernel(&v, sizeof(v),
+				      (void *)(mm + rss.rss_stat + i * rss.stride + rss.count));
+	return v > 0 ? v : 0;
+}
+
+/* The process's resident memory, split as /proc statm splits it: anon, and file + shmem
+ * (MM_* from include/linux/mm_types_task.h, numbered so since 4.5).  Read at fixed offsets
+ * through bpf_get_current_task(): no CO-RE, no BTF parse for this object. */
+static __always_inline void read_rss(struct ls_gc_event *e)
+{
+	__u64 task = bpf_get_current_task(), mm = 0, anon, file;
+	int err = 0;
+
+	if (!rss.stride ||
+	    bpf_probe_read_kernel(&mm, sizeof(mm), (void *)(task + rss.task_mm)) || !mm)
+		return;
+	anon = mm_counter(mm, MM_ANONPAGES, &err);
+	file = mm_counter(mm, MM_FILEPAGES, &err) + mm_counter(mm, MM_SHMEMPAGES, &err);
+	if (err)
+		return;
+	e->rss_anon = anon * page_size;
+	e->rss_file = file * page_size;
+}
+
 SEC("uretprobe")
 int gc_exit(struct pt_regs *ctx)
 {
@@ -58,6 +92,7 @@ int gc_exit(struct pt_regs *ctx)
 	e.reason = v->reason;
 	e.heap_after = v->heap_size;
 	bpf_map_delete_elem(&gc_inflight, &tid);
+	read_rss(&e);
 	emit(&e, sizeof(e));
 	return 0;
 }

@@ -92,6 +92,13 @@ int do_check(int argc, char **argv)
 			snprintf(detail, sizeof(detail),
 				 "loaded and attached (tp_btf sys_exit, sched_process_*)");
 		result(!err, "BPF programs", detail);
+		/* optional: /proc statm still gives the RSS once a second */
+		if (!err)
+			result(true, "RSS at GC ends",
+			       probes__has_gc_rss(p)
+				       ? "yes: the kernel's mm counters, read in BPF"
+				       : "no (mm counters not found in this kernel's BTF): RSS from "
+					 "/proc statm once a second only");
 		probes__close(p);
 	} else {
 		result(false, "BPF programs", "not tried: needs root");

@@ -10,12 +10,13 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "elf_symbols.h"
+/* before the skeletons: gc's rodata holds a struct ls_rss_offsets */
+#include "leakscope/events.h"
 #include "fds.skel.h"
 #include "buffers.skel.h"
 #include "gc.skel.h"
 #include "handles.skel.h"
 #include "hashmap.h"
-#include "leakscope/events.h"
 #include "probes.h"
 #include "procmaps.h"
 #include "uprobe_links.h"
@@ -120,6 +121,7 @@ struct probes {
 	struct hashmap offsets;	   /* dev ^ ino -> struct uv_offsets */
 	probes_event_cb on_event;
 	void *ctx;
+	struct ls_rss_offsets rss; /* handed to the gc object; stride 0: not found */
 };
 
 static void pid_links__free(struct pid_links *l)
@@ -177,6 +179,24 @@ static void multi_attach_type(struct bpf_object *obj)
 			prog, (enum bpf_attach_type)LS_BPF_TRACE_UPROBE_MULTI);
 }
 
+/*
+ * The RSS counters' offsets in this kernel (struct ls_rss_offsets), from the fds object's
+ * rss_layout program, which CO-RE relocated at its load: the gc object then reads them with no
+ * BTF parse of its own.  All zero (rss unknown in GC events) when the program did not load or
+ * run.
+ */
+static struct ls_rss_offsets rss_offsets(struct probes *p)
+{
+	struct ls_rss_offsets o = {};
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &o, .ctx_size_in = sizeof(o));
+	int fd = bpf_program__fd(p->fds->progs.rss_layout);
+
+	/* a syscall program's ctx is copied back to ctx_in (kernel bpf_prog_test_run_syscall) */
+	if (fd < 0 || bpf_prog_test_run_opts(fd, &opts) || opts.retval)
+		return (struct ls_rss_offsets){};
+	return o;
+}
+
 static int silent_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	/* libbpf's own messages only with LEAKSCOPE_DEBUG=1: errors reach the user once, from
@@ -208,6 +228,10 @@ int probes__open(const struct probes_opts *o, struct probes **out, const char **
 	/* an eighth full: the reader wakes well before the buffer could overflow */
 	p->fds->rodata->wakeup_bytes = o->ringbuf_bytes / 8;
 	p->fds->rodata->trace_mem = o->trace_mem;
+	/* syscall programs: kernel 5.14, below the 5.17 we need; probed all the same, since
+	 * without it the whole object would fail to load */
+	if (libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SYSCALL, NULL) != 1)
+		bpf_program__set_autoload(p->fds->progs.rss_layout, false);
 	err = fds_bpf__load(p->fds);
 	if (err) {
 		*why = "cannot load the fd probes into the kernel";
@@ -235,6 +259,8 @@ int probes__open(const struct probes_opts *o, struct probes **out, const char **
 		goto fail;
 	}
 	p->gc->rodata->wakeup_bytes = o->ringbuf_bytes / 8;
+	p->gc->rodata->rss = p->rss = rss_offsets(p);
+	p->gc->rodata->page_size = sysconf(_SC_PAGESIZE);
 	if (p->multi)
 		multi_attach_type(p->gc->obj);
 	err = share_common_maps(p, p->gc->obj) ?: gc_bpf__load(p->gc);
@@ -640,4 +666,9 @@ void probes__counters(struct probes *p, __u64 *out, int n)
 			out[k] += vals[c];
 	}
 	free(vals);
+}
+
+bool probes__has_gc_rss(const struct probes *p)
+{
+	return p->rss.stride != 0;
 }

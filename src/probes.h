@@ -7,6 +7,7 @@
 #ifndef LEAKSCOPE_PROBES_H
 #define LEAKSCOPE_PROBES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 
@@ -53,5 +54,8 @@ void probes__detach_node(struct probes *p, __u32 pid);
 int probes__poll(struct probes *p, int timeout_ms);
 /* Per-CPU counters summed: enum ls_counter. */
 void probes__counters(struct probes *p, __u64 *out, int n);
+/* Collections carry the process's RSS: the kernel's mm counters were found (bpf/fds.bpf.c,
+ * rss_layout). */
+bool probes__has_gc_rss(const struct probes *p);
 
 #endif

@@ -339,7 +339,8 @@ static void reap_child(struct record *r)
 }
 
 /* RSS of each live traced process from /proc/PID/statm (resident and shared pages): at
- * least once a second, so a report shows the memory curve beside the heap's. */
+ * least once a second, so a report shows the memory curve beside the heap's, also for a
+ * process that does not collect (each collection's end carries the RSS as BPF read it). */
 static void sample_memory(struct record *r)
 {
 	long page = sysconf(_SC_PAGESIZE);

@@ -226,19 +226,25 @@ static void fill_gc(struct report_process *rp, const struct gc_stats *g)
 	rp->gc_other = g->other;
 	rp->gc_pause_total_ms = g->pause_total_ns / 1e6;
 	rp->gc_pause_max_ms = g->pause_max_ns / 1e6;
-	if (!g->npauses)
+	if (!g->npoints)
 		return;
-	/* nearest-rank p99, on a copy: the pauses line up with the heap sizes */
-	sorted = malloc(g->npauses * sizeof(*sorted));
+	/* nearest-rank p99 */
+	sorted = malloc(g->npoints * sizeof(*sorted));
 	if (!sorted)
 		return;
-	memcpy(sorted, g->pauses_ns, g->npauses * sizeof(*sorted));
-	qsort(sorted, g->npauses, sizeof(*sorted), cmp_u64);
-	rp->gc_pause_p99_ms = sorted[(g->npauses * 99 + 99) / 100 - 1] / 1e6;
+	for (size_t i = 0; i < g->npoints; i++)
+		sorted[i] = g->points[i].pause_ns;
+	qsort(sorted, g->npoints, sizeof(*sorted), cmp_u64);
+	rp->gc_pause_p99_ms = sorted[(g->npoints * 99 + 99) / 100 - 1] / 1e6;
 	free(sorted);
 }
 
-/* Collections and memory samples, merged in time order, and the heap verdict. */
+/*
+ * Collections and memory samples, merged in time order, and the heap verdict.  A collection
+ * carries the RSS BPF read as it ended (bpf/gc.bpf.c); the statm samples come in between.
+ * Each series is in time order already: collections as the process ran them, statm samples as
+ * the recorder took them.
+ */
 static int fill_memory(struct report_process *rp, const struct proc_state *p, __u64 start_ns)
 {
 	const struct gc_stats *g = &p->gc;
@@ -246,21 +252,25 @@ static int fill_memory(struct report_process *rp, const struct proc_state *p, __
 	struct heap_point *pts;
 	size_t i = 0, j = 0, n = 0;
 
-	rp->mem = calloc(g->npauses + p->nrss + 1, sizeof(*rp->mem));
-	pts = calloc(g->npauses + 1, sizeof(*pts));
+	rp->mem = calloc(g->npoints + p->nrss + 1, sizeof(*rp->mem));
+	pts = calloc(g->npoints + 1, sizeof(*pts));
 	if (!rp->mem || !pts) {
 		free(pts);
 		return -ENOMEM;
 	}
-	while (i < g->npauses || j < p->nrss) {
+	while (i < g->npoints || j < p->nrss) {
 		struct report_mem_sample *m = &rp->mem[n++];
 
-		if (j == p->nrss || (i < g->npauses && g->heap_ts_ns[i] <= p->rss[j].ts_ns)) {
-			m->t_s = (g->heap_ts_ns[i] - start_ns) / 1e9;
-			m->heap_used = g->heap_after[i];
-			m->full = g->full[i];
-			m->reason = g->reason[i];
-			i++;
+		if (j == p->nrss || (i < g->npoints && g->points[i].ts_ns <= p->rss[j].ts_ns)) {
+			const struct gc_point *c = &g->points[i++];
+
+			m->t_s = (c->ts_ns - start_ns) / 1e9;
+			m->gc_end = 1;
+			m->heap_used = c->heap_after;
+			m->full = c->full;
+			m->reason = c->reason;
+			m->rss_anon = c->rss_anon;
+			m->rss_file = c->rss_file;
 		} else {
 			m->t_s = (p->rss[j].ts_ns - start_ns) / 1e9;
 			m->rss_anon = p->rss[j].anon;
@@ -269,10 +279,10 @@ static int fill_memory(struct report_process *rp, const struct proc_state *p, __
 		}
 	}
 	rp->nmem = n;
-	for (i = 0; i < g->npauses; i++)
-		pts[i] = (struct heap_point){ g->heap_ts_ns[i], g->heap_after[i],
-					      g->full[i] };
-	verdict__judge(pts, g->npauses, &v);
+	for (i = 0; i < g->npoints; i++)
+		pts[i] = (struct heap_point){ g->points[i].ts_ns, g->points[i].heap_after,
+					      g->points[i].full };
+	verdict__judge(pts, g->npoints, &v);
 	free(pts);
 	rp->verdict = verdict__name(v.verdict);
 	rp->floor_slope_bytes_per_s = v.slope_bytes_per_s;

@@ -40,12 +40,15 @@ struct report_leak {
 	size_t nframes;
 };
 
+/* A collection's end (gc_end: heap and RSS as it ended, both from BPF), or a /proc statm
+ * sample of the RSS (recorder, once a second). */
 struct report_mem_sample {
 	double t_s;
-	__u64 heap_used; /* after a collection; 0: a memory sample, not a collection */
+	int gc_end;	 /* a collection ended here */
+	__u64 heap_used; /* after that collection; 0: unknown */
 	int full;	 /* that collection was a mark-compact */
 	__u32 reason;
-	__u64 rss_anon, rss_file; /* 0 and 0: not sampled at that time */
+	__u64 rss_anon, rss_file; /* 0 and 0: unknown */
 };
 
 struct report_process {

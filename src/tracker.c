@@ -75,11 +75,7 @@ void tracker__free(struct tracker *t)
 		free_items(&p->pending_closes, false);
 		free_items(&p->handle_fds, false);
 		free_items(&p->buffers, true);
-		free(p->gc.pauses_ns);
-		free(p->gc.heap_ts_ns);
-		free(p->gc.heap_after);
-		free(p->gc.full);
-		free(p->gc.reason);
+		free(p->gc.points);
 		memmap__free(&p->mem);
 		free(p->rss);
 		free(p);
@@ -468,32 +464,24 @@ static int on_gc(struct gc_stats *g, const struct ls_gc_event *e)
 	g->pause_total_ns += e->pause_ns;
 	if (e->pause_ns > g->pause_max_ns)
 		g->pause_max_ns = e->pause_ns;
-	if (g->npauses == g->cap) {
+	if (g->npoints == g->cap) {
 		size_t cap = g->cap ? g->cap * 2 : 64;
-		__u64 *a = realloc(g->pauses_ns, cap * sizeof(*a));
-		__u64 *b = a ? realloc(g->heap_ts_ns, cap * sizeof(*b)) : NULL;
-		__u64 *c = b ? realloc(g->heap_after, cap * sizeof(*c)) : NULL;
-		int *d = c ? realloc(g->full, cap * sizeof(*d)) : NULL;
-		__u32 *e2 = d ? realloc(g->reason, cap * sizeof(*e2)) : NULL;
+		struct gc_point *n = realloc(g->points, cap * sizeof(*n));
 
-		if (a)
-			g->pauses_ns = a;
-		if (b)
-			g->heap_ts_ns = b;
-		if (c)
-			g->heap_after = c;
-		if (d)
-			g->full = d;
-		if (!e2)
+		if (!n)
 			return -ENOMEM;
-		g->reason = e2;
+		g->points = n;
 		g->cap = cap;
 	}
-	g->heap_ts_ns[g->npauses] = e->h.ts_ns;
-	g->heap_after[g->npauses] = e->heap_after;
-	g->full[g->npauses] = e->collector == LS_GC_MARK_COMPACTOR;
-	g->reason[g->npauses] = e->reason;
-	g->pauses_ns[g->npauses++] = e->pause_ns;
+	g->points[g->npoints++] = (struct gc_point){
+		.ts_ns = e->h.ts_ns,
+		.pause_ns = e->pause_ns,
+		.heap_after = e->heap_after,
+		.rss_anon = e->rss_anon,
+		.rss_file = e->rss_file,
+		.reason = e->reason,
+		.full = e->collector == LS_GC_MARK_COMPACTOR,
+	};
 	return 0;
 }
 

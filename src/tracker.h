@@ -42,17 +42,24 @@ struct rss_sample {
 	__u64 anon, file; /* bytes */
 };
 
+/* One collection, in the order they ended. */
+struct gc_point {
+	__u64 ts_ns;	  /* when it ended */
+	__u64 pause_ns;
+	__u64 heap_after; /* live bytes after it, 0: unknown */
+	__u64 rss_anon, rss_file; /* the process's RSS then (BPF, mm counters), 0 and 0: unknown */
+	__u32 reason;	  /* V8 GarbageCollectionReason */
+	int full;	  /* a mark-compact */
+};
+
 /* V8 garbage collections of one process (struct ls_gc_event). */
 struct gc_stats {
 	__u64 count[3]; /* enum ls_gc_collector */
 	__u64 other;	/* a collector number this version does not know */
 	__u64 pause_total_ns;
 	__u64 pause_max_ns;
-	__u64 *pauses_ns; /* every pause, for percentiles */
-	__u64 *heap_ts_ns, *heap_after; /* per collection: when it ended, live bytes after */
-	int *full;			/* per collection: a mark-compact */
-	__u32 *reason;			/* per collection: V8 GarbageCollectionReason */
-	size_t npauses, cap;
+	struct gc_point *points; /* every collection, for percentiles and memory samples */
+	size_t npoints, cap;
 };
 
 struct proc_state {

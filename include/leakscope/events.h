@@ -11,7 +11,7 @@
 #ifndef LEAKSCOPE_EVENTS_H
 #define LEAKSCOPE_EVENTS_H
 
-#define LS_EVENT_ABI 2
+#define LS_EVENT_ABI 3
 
 /* User stacks: frame-pointer walk in BPF. 64 frames covers node's deepest native+JS stacks seen
  * in practice (a require() chain is ~40). */
@@ -203,6 +203,24 @@ struct ls_gc_event {
 	__u64 heap_after; /* bytes of live objects after it (Heap::SizeOfObjects), 0: unknown */
 	__u32 collector; /* enum ls_gc_collector */
 	__u32 reason;	 /* V8's enum GarbageCollectionReason */
+	/* the process's resident memory when it ended, bytes, from the kernel's mm counters
+	 * (struct ls_rss_offsets); 0 and 0: unknown.  file counts shmem too, as /proc statm's
+	 * "shared" does. */
+	__u64 rss_anon, rss_file;
+};
+
+/*
+ * Where task_struct->mm's RSS counters are, for the gc object, which has no CO-RE (no kernel
+ * BTF parse: bpf/common.bpf.h, struct ls_uregs).  The fds object computes it with CO-RE
+ * (bpf/fds.bpf.c, rss_layout) and userspace hands it to the gc object before its load.
+ * Counter i (MM_FILEPAGES, ...) is the s64 at mm + rss_stat + i * stride + count, in pages.
+ * stride 0: not known on this kernel.
+ */
+struct ls_rss_offsets {
+	__u32 task_mm;	/* offsetof(struct task_struct, mm) */
+	__u32 rss_stat; /* offsetof(struct mm_struct, rss_stat) */
+	__u32 stride;	/* bytes from one counter to the next */
+	__u32 count;	/* offset of the s64 value in one counter */
 };
 
 /*

@@ -44,7 +44,8 @@ static void write_leak(struct json_writer *w, const struct report_leak *l)
 	json__end_object(w);
 }
 
-/* Collections (heap_used after each) and memory samples (rss), in time order. */
+/* Collection ends (heap_used after each, and the RSS then) and statm samples (rss), in time
+ * order: docs/report-json.md. */
 static void write_memory(struct json_writer *w, const struct report_process *p)
 {
 	json__begin_object(w, "memory");
@@ -54,8 +55,10 @@ static void write_memory(struct json_writer *w, const struct report_process *p)
 
 		json__begin_object(w, NULL);
 		json__double(w, "t_s", m->t_s, 3);
-		if (m->heap_used) {
-			json__u64(w, "heap_used", m->heap_used);
+		json__string(w, "source", m->gc_end ? "gc" : "statm");
+		if (m->gc_end) {
+			if (m->heap_used)
+				json__u64(w, "heap_used", m->heap_used);
 			json__bool(w, "mark_compact", m->full);
 			json__u64(w, "reason", m->reason);
 		}

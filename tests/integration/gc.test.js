@@ -43,3 +43,39 @@ test('gc__churn_and_full_gcs__counts_and_pauses_match_trace_gc', async () => {
 	assert.ok(proc.gc.pause_max_ms <= proc.gc.pause_total_ms);
 	assert.ok(proc.gc.pause_p99_ms <= proc.gc.pause_max_ms);
 });
+
+// Each collection's end carries the process's RSS, read by BPF from the kernel's mm counters
+// (docs/design.md); the script reads the same counters through /proc/self/status right after
+// each of its gc() calls.  The last gc() frees nothing new, so nothing moves in between: the
+// two must agree (30 % covers the counters' per-CPU slack; pages for bytes, or anon and file
+// swapped — 25 and 38 MB here — would not).
+test('gc__collection_ends__rss_from_the_mm_counters_matches_proc', async () => {
+	const r = await L.recordCommand('gc-churn.js', { nodeFlags: ['--expose-gc'] });
+	L.assertValidReport(r);
+	const proc = L.processOf(r);
+	assert.equal(proc.probes.gc, 'attached');
+	const samples = proc.memory.samples;
+	const ends = samples.filter((s) => s.source === 'gc');
+	const desc = JSON.stringify(samples.slice(0, 40));
+	assert.ok(ends.length >= 6, `too few collection ends: ${desc}`);
+	for (const s of ends) {
+		assert.ok(s.rss > 0 && s.rss === s.rss_anon + s.rss_file && s.rss_file > 0,
+			  `a collection end without the RSS: ${JSON.stringify(s)}`);
+	}
+	assert.ok(ends.some((s) => s.heap_used > 0), `no heap_used at a collection end: ${desc}`);
+	assert.ok(samples.some((s) => s.source === 'statm' && s.rss > 0), `no statm sample: ${desc}`);
+	for (let i = 1; i < samples.length; i++)
+		assert.ok(samples[i].t_s >= samples[i - 1].t_s, `samples out of time order: ${desc}`);
+	// V8's GarbageCollectionReason::kTesting (21): the script's gc() calls, in order
+	const explicit = ends.filter((s) => s.mark_compact && s.reason === 21);
+	const afterGc = r.result.afterGc;
+	assert.equal(explicit.length, afterGc.length, `gc() calls seen: ${JSON.stringify(explicit)}`);
+	const ours = explicit[explicit.length - 1];
+	const seen = afterGc[afterGc.length - 1];
+	const near = (a, b) => Math.abs(a - b) <= 0.3 * b;
+	const why = `at the last gc(): ours ${JSON.stringify(ours)}, /proc ${JSON.stringify(seen)}`;
+	assert.ok(near(ours.rss, seen.anon + seen.file), why);
+	assert.ok(near(ours.rss_anon, seen.anon), why);
+	assert.ok(near(ours.rss_file, seen.file), why);
+	assert.ok(ours.heap_used > 0, why);
+});

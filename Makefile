@@ -88,6 +88,7 @@ demo: deps
 
 bench: $(OUT)/leakscope
 	$(Q)bash scripts/bench-overhead.sh
+	$(Q)bash scripts/bench-paired.sh
 
 format:
 	$(Q)clang-format -i $(SRCS) $(wildcard src/*.h src/output/*.h include/leakscope/*.h bpf/*.c bpf/*.h tests/unit/*.c)

@@ -152,15 +152,23 @@ static int for_each_sym(Elf *elf, sym_fn fn, void *ctx)
 	GElf_Sym sym;
 	int err;
 
+	bool has_symtab = false;
+
 	image = elf_rawfile(elf, &size);
 	if (!image)
 		return -ENOEXEC;
+	/* .symtab holds every symbol of .dynsym as well: reading both would read half of node's
+	 * entries twice (and sort them twice as many); .dynsym alone is what a stripped file has */
+	while ((scn = elf_nextscn(elf, scn)))
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_SYMTAB)
+			has_symtab = true;
 	while ((scn = elf_nextscn(elf, scn))) {
 		Elf_Data *data;
 		size_t i, n;
 
 		if (!gelf_getshdr(scn, &sh) ||
-		    (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM))
+		    (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM) ||
+		    (sh.sh_type == SHT_DYNSYM && has_symtab))
 			continue;
 		data = elf_getdata(scn, NULL);
 		if (!data || !sh.sh_entsize || !gelf_getshdr(elf_getscn(elf, sh.sh_link), &str) ||
@@ -239,7 +247,7 @@ static void finish_syms(struct elf_symbols *s)
 	for (i = 0; i + 1 < j; i++)
 		if ((v[i].order & ORDER_SIZE0) && v[i + 1].start < v[i].end)
 			v[i].end = v[i + 1].start;
-	/* .symtab repeats most of .dynsym: half of node's entries were duplicates */
+	/* aliases: several names at one address */
 	shrunk = realloc(v, (j ? j : 1) * sizeof(*v));
 	if (shrunk)
 		s->syms = shrunk;

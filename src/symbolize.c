@@ -10,7 +10,7 @@
 #include "elf_symbols.h"
 #include "hashmap.h"
 #include "perfmap.h"
-#include "procmaps.h"
+#include "maps_cache.h"
 #include "symbolize.h"
 
 struct module {
@@ -21,7 +21,6 @@ struct module {
 };
 
 struct proc {
-	struct procmaps *maps;
 	struct perfmap *perfmap;
 	struct stat perfmap_st;		/* of the file perfmap was read from */
 };
@@ -31,6 +30,7 @@ struct symbolizer {
 	struct hashmap modules;		/* interned path -> struct module */
 	struct hashmap procs;		/* pid -> struct proc */
 	struct hashmap demangled;	/* raw name in an elf_symbols -> interned demangled */
+	struct maps_cache *maps;
 	char *perfmap_dir;
 };
 
@@ -66,7 +66,10 @@ struct symbolizer *symbolizer__new(void)
 	if (!sym)
 		return NULL;
 	sym->perfmap_dir = strdup("/tmp");
-	if (!sym->perfmap_dir) {
+	sym->maps = maps_cache__new();
+	if (!sym->perfmap_dir || !sym->maps) {
+		free(sym->perfmap_dir);
+		maps_cache__free(sym->maps);
 		free(sym);
 		errno = ENOMEM;
 		return NULL;
@@ -92,7 +95,6 @@ void symbolizer__free(struct symbolizer *sym)
 	for (i = 0; hashmap__next(&sym->procs, &i, &k, &v);) {
 		struct proc *p = v;
 
-		procmaps__free(p->maps);
 		perfmap__free(p->perfmap);
 		free(p);
 	}
@@ -102,6 +104,7 @@ void symbolizer__free(struct symbolizer *sym)
 	hashmap__clear(&sym->procs);
 	hashmap__clear(&sym->strings);
 	hashmap__clear(&sym->demangled);
+	maps_cache__free(sym->maps);
 	free(sym->perfmap_dir);
 	free(sym);
 }
@@ -133,12 +136,7 @@ static struct proc *proc__get(struct symbolizer *sym, __u32 pid)
 
 void symbolizer__forget_pid(struct symbolizer *sym, __u32 pid)
 {
-	struct proc *p = hashmap__get(&sym->procs, pid);
-
-	if (p) {
-		procmaps__free(p->maps);
-		p->maps = NULL;
-	}
+	maps_cache__forget_pid(sym->maps, pid);
 }
 
 static bool is_readable(const char *path)
@@ -173,27 +171,9 @@ static struct module *module__get(struct symbolizer *sym, const char *path)
 	return m;
 }
 
-/* The mapping of addr, reading the maps again if addr is newer than our copy. */
-static int find_mapping(struct symbolizer *sym, __u32 pid, __u64 addr,
-			const struct procmap_entry **out)
+unsigned long symbolizer__maps_reads(const struct symbolizer *sym)
 {
-	struct procmaps *maps;
-	struct proc *p;
-	int err;
-
-	p = proc__get(sym, pid);
-	if (!p)
-		return -ENOMEM;
-	*out = p->maps ? procmaps__find(p->maps, addr) : NULL;
-	if (*out)
-		return 0;
-	err = procmaps__load_pid(pid, &maps);
-	if (err)
-		return err;
-	procmaps__free(p->maps);
-	p->maps = maps;
-	*out = procmaps__find(maps, addr);
-	return 0;
+	return maps_cache__reads(sym->maps);
 }
 
 int symbolizer__locate(struct symbolizer *sym, __u32 pid, __u64 addr, struct sym_location *loc)
@@ -210,7 +190,7 @@ int symbolizer__locate(struct symbolizer *sym, __u32 pid, __u64 addr, struct sym
 		loc->kind = SYM_KERNEL;
 		return 0;
 	}
-	err = find_mapping(sym, pid, addr, &e);
+	err = maps_cache__find(sym->maps, pid, addr, &e);
 	if (err || !e)
 		return err;
 	if (procmap_entry__is_anon(e)) {

@@ -48,6 +48,8 @@ int symbolizer__set_perfmap_dir(struct symbolizer *sym, const char *dir);
 /* 0 (an address in no mapping is SYM_UNKNOWN, not an error) or -errno, e.g. -ENOENT when the
  * process is gone.  Strings are owned by sym and valid until symbolizer__free(). */
 int symbolizer__locate(struct symbolizer *sym, __u32 pid, __u64 addr, struct sym_location *loc);
+/* How many times the maps of a process were read (src/maps_cache.h says when). */
+unsigned long symbolizer__maps_reads(const struct symbolizer *sym);
 /* 0 or -ENOMEM; a frame that cannot be named has name NULL. */
 int symbolizer__name(struct symbolizer *sym, __u32 pid, const struct sym_location *loc,
 		     struct sym_frame *out);

@@ -10,7 +10,7 @@
 #include <gelf.h>
 #include <elfutils/libdw.h>
 #include "hashmap.h"
-#include "procmaps.h"
+#include "maps_cache.h"
 #include "unwind.h"
 
 /* x86_64 DWARF register numbers (System V psABI, figure 3.36) */
@@ -30,9 +30,8 @@ struct module {
 };
 
 struct unwinder {
-	struct hashmap maps; /* pid -> struct procmaps * */
+	struct maps_cache *maps;
 	struct module *modules;
-	bool reloaded;	     /* the maps were read again during this unwind */
 };
 
 struct regs {
@@ -48,8 +47,15 @@ struct ustack {
 
 struct unwinder *unwinder__new(void)
 {
+	struct unwinder *u;
+
 	elf_version(EV_CURRENT);
-	return calloc(1, sizeof(struct unwinder));
+	u = calloc(1, sizeof(*u));
+	if (u && !(u->maps = maps_cache__new())) {
+		free(u);
+		u = NULL;
+	}
+	return u;
 }
 
 static void module_free(struct module *m)
@@ -67,15 +73,9 @@ static void module_free(struct module *m)
 
 void unwinder__free(struct unwinder *u)
 {
-	size_t it = 0;
-	__u64 key;
-	void *v;
-
 	if (!u)
 		return;
-	while (hashmap__next(&u->maps, &it, &key, &v))
-		procmaps__free(v);
-	hashmap__clear(&u->maps);
+	maps_cache__free(u->maps);
 	while (u->modules) {
 		struct module *next = u->modules->next;
 
@@ -87,10 +87,7 @@ void unwinder__free(struct unwinder *u)
 
 void unwinder__forget_pid(struct unwinder *u, __u32 pid)
 {
-	struct procmaps *m = hashmap__remove(&u->maps, pid);
-
-	if (m)
-		procmaps__free(m);
+	maps_cache__forget_pid(u->maps, pid);
 }
 
 static struct module *module_get(struct unwinder *u, __u32 pid, const char *path)
@@ -128,40 +125,15 @@ static struct module *module_get(struct unwinder *u, __u32 pid, const char *path
 	return m;
 }
 
-static struct procmaps *maps_of(struct unwinder *u, __u32 pid, bool reload)
-{
-	struct procmaps *m = hashmap__get(&u->maps, pid);
-
-	if (m && !reload)
-		return m;
-	if (m) {
-		hashmap__remove(&u->maps, pid);
-		procmaps__free(m);
-	}
-	if (procmaps__load_pid(pid, &m))
-		return NULL;
-	if (hashmap__set(&u->maps, pid, m, NULL)) {
-		procmaps__free(m);
-		return NULL;
-	}
-	return m;
-}
-
 /* The module and ELF address of pc, or NULL (anonymous memory: V8's code, or no mapping). */
 static struct module *locate(struct unwinder *u, __u32 pid, __u64 pc, __u64 *vaddr)
 {
 	const struct procmap_entry *e;
-	struct procmaps *maps = maps_of(u, pid, false);
 	struct module *m;
 	__u64 off;
 
-	e = maps ? procmaps__find(maps, pc) : NULL;
-	if (!e && !u->reloaded) { /* a library loaded since we read the maps: once per stack */
-		u->reloaded = true;
-		maps = maps_of(u, pid, true);
-		e = maps ? procmaps__find(maps, pc) : NULL;
-	}
-	if (!e || !e->path || procmap_entry__is_pseudo(e) || procmap_entry__is_anon(e))
+	/* a library loaded since the maps were read is found by reading them again */
+	if (maps_cache__find(u->maps, pid, pc, &e) || !e || !e->path || procmap_entry__is_pseudo(e) || procmap_entry__is_anon(e))
 		return NULL;
 	m = module_get(u, pid, e->path);
 	if (!m || !m->cfi)
@@ -358,7 +330,6 @@ int unwinder__unwind(struct unwinder *u, __u32 pid, const struct ls_mem_event *e
 
 	out->nframes = 0;
 	out->flags = 0;
-	u->reloaded = false;
 	while (out->nframes < LS_MAX_FRAMES) {
 		struct module *m;
 		__u64 vaddr, slot = 0, old_sp = r.sp;

@@ -173,9 +173,19 @@ static void symbolizer__locate__unmapped_and_kernel__no_name(void **state)
 	struct sym_location loc;
 	struct sym_frame fr;
 
+	unsigned long reads;
+
 	/* below mmap_min_addr: never mapped */
 	assert_int_equal(symbolizer__locate(f->sym, getpid(), 0x1000, &loc), 0);
 	assert_int_equal(loc.kind, SYM_UNKNOWN);
+	/* the same junk address again, as in every stack of one call path: the maps are not
+	 * read again for it; a new page is looked for at once */
+	reads = symbolizer__maps_reads(f->sym);
+	assert_int_equal(symbolizer__locate(f->sym, getpid(), 0x1008, &loc), 0);
+	assert_int_equal(loc.kind, SYM_UNKNOWN);
+	assert_int_equal(symbolizer__maps_reads(f->sym), reads);
+	assert_int_equal(symbolizer__locate(f->sym, getpid(), 0x2000, &loc), 0);
+	assert_int_equal(symbolizer__maps_reads(f->sym), reads + 1);
 	assert_int_equal(symbolizer__name(f->sym, getpid(), &loc, &fr), 0);
 	assert_int_equal(fr.kind, SYM_UNKNOWN);
 	assert_null(fr.name);

@@ -26,6 +26,8 @@
 # KEEP=DIR to keep raw outputs.  Needs root, 2 CPUs, wrk, node, taskset, /usr/bin/time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/bench-lib.sh
+. scripts/bench-lib.sh
 
 ROUNDS=${ROUNDS:-3}
 SECS=${SECS:-5}
@@ -115,25 +117,6 @@ run_wrk() {
 	wrk_pid=""
 }
 
-# wrk output -> "requests_per_s p99_ms requests errors" (errors: socket errors + non-2xx)
-parse_wrk() {
-	awk '
-	function ms(v) {
-		if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000
-		if (v ~ /ms$/) return substr(v, 1, length(v) - 2) + 0
-		if (v ~ /s$/) return substr(v, 1, length(v) - 1) * 1000
-		if (v ~ /m$/) return substr(v, 1, length(v) - 1) * 60000
-		return "n/a"
-	}
-	/Requests\/sec:/ { rps = $2 }
-	/^ +99%/ { p99 = ms($2) }
-	/requests in/ { req = $1 }
-	/Socket errors:/ { gsub(/,/, ""); err += $4 + $6 + $8 + $10 }
-	/Non-2xx/ { err += $NF }
-	END { printf "%s %s %s %d\n", rps ? rps : "n/a", p99 != "" ? p99 : "n/a", req ? req : 0, err }
-	' "$1"
-}
-
 # report.json -> "uprobe_hits gc_hits syscall_hits events lost_events mem_hits buffer_hits",
 # n/a for what is missing
 parse_report() {
@@ -177,8 +160,7 @@ row load mode round rps p99_ms requests errors attach_ms attach_wall_ms rss_kb c
 # the overhead on the traced process that this VM's steal time does not blur: a vCPU that the
 # host runs elsewhere loses throughput, not CPU time.
 server_cpu() {
-	awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.3f\n", ($12 + $13) / hz }' \
-		"/proc/$node_pid/stat"
+	proc_cpu "$node_pid"
 }
 
 # BPF programs that process $1 holds (the prog_id lines of its fds' fdinfo) ->

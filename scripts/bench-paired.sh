@@ -30,6 +30,8 @@
 # KEEP=DIR to keep raw outputs.  Needs root, 2 CPUs, node, wrk, taskset, perf.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/bench-lib.sh
+. scripts/bench-lib.sh
 
 ROUNDS=${ROUNDS:-10}
 SECS=${SECS:-5}
@@ -91,26 +93,10 @@ start_server() {
 	[ -n "${srv_port[$1]}" ] || die "server $1 not ready after 10 s: $(cat "$work/server.$1.err")"
 }
 
-# CPU seconds (user + system) of process $1 so far: a server's, or the tool's
-server_cpu() {
-	awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.3f\n", ($12 + $13) / hz }' "/proc/$1/stat"
-}
 
 # wrk output -> "requests p99_ms errors"
-parse_wrk() {
-	awk '
-	function ms(v) {
-		if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000
-		if (v ~ /ms$/) return substr(v, 1, length(v) - 2) + 0
-		if (v ~ /s$/) return substr(v, 1, length(v) - 1) * 1000
-		return "n/a"
-	}
-	/^ +99%/ { p99 = ms($2) }
-	/requests in/ { req = $1 }
-	/Socket errors:/ { gsub(/,/, ""); err += $4 + $6 + $8 + $10 }
-	/Non-2xx/ { err += $NF }
-	END { printf "%s %s %d\n", req ? req : 0, p99 != "" ? p99 : "n/a", err }
-	' "$1"
+wrk_counts() {
+	parse_wrk "$1" | awk '{ print $3, $2, $4 }'
 }
 
 # load_both LOAD SECONDS TAG: both servers under load at once; writes $work/wrk.TAG.{A,B}
@@ -119,16 +105,16 @@ declare -A cpu_used
 load_both() {
 	local hdr=() c0a c0b w
 	[ "$1" = close ] && hdr=(-H 'Connection: close')
-	c0a=$(server_cpu "${srv_pid[A]}")
-	c0b=$(server_cpu "${srv_pid[B]}")
+	c0a=$(proc_cpu "${srv_pid[A]}")
+	c0b=$(proc_cpu "${srv_pid[B]}")
 	taskset -c "$WRK_CPU" wrk -t1 -c"$CONNS" -d"$2"s --timeout 5s --latency "${hdr[@]}" \
 		"http://127.0.0.1:${srv_port[A]}/" >"$work/wrk.$3.A" 2>&1 &
 	w=$!
 	taskset -c "$WRK_CPU" wrk -t1 -c"$CONNS" -d"$2"s --timeout 5s --latency "${hdr[@]}" \
 		"http://127.0.0.1:${srv_port[B]}/" >"$work/wrk.$3.B" 2>&1 || die "wrk failed: $(cat "$work/wrk.$3.B")"
 	wait "$w" || die "wrk failed: $(cat "$work/wrk.$3.A")"
-	cpu_used[A]=$(awk -v a="$c0a" -v b="$(server_cpu "${srv_pid[A]}")" 'BEGIN { printf "%.3f", b - a }')
-	cpu_used[B]=$(awk -v a="$c0b" -v b="$(server_cpu "${srv_pid[B]}")" 'BEGIN { printf "%.3f", b - a }')
+	cpu_used[A]=$(awk -v a="$c0a" -v b="$(proc_cpu "${srv_pid[A]}")" 'BEGIN { printf "%.3f", b - a }')
+	cpu_used[B]=$(awk -v a="$c0b" -v b="$(proc_cpu "${srv_pid[B]}")" 'BEGIN { printf "%.3f", b - a }')
 }
 
 start_server A
@@ -157,7 +143,7 @@ for load in $LOADS; do
 	kill -INT "$perf_pid"
 	wait "$perf_pid" || true
 	n=$(awk -F, '/raw_syscalls:sys_enter/ { print $1 }' "$work/perf.$load")
-	req=$(( $(parse_wrk "$work/wrk.count.$load.A" | cut -d' ' -f1) + $(parse_wrk "$work/wrk.count.$load.B" | cut -d' ' -f1) ))
+	req=$(( $(wrk_counts "$work/wrk.count.$load.A" | cut -d' ' -f1) + $(wrk_counts "$work/wrk.count.$load.B" | cut -d' ' -f1) ))
 	syscalls_per_req[$load]=$(awk -v n="${n:-0}" -v r="$req" 'BEGIN { printf "%.2f", r ? n / r : 0 }')
 	echo "  servers' syscalls per request: ${syscalls_per_req[$load]} (perf stat, $req requests)"
 	for round in $(seq "$ROUNDS"); do
@@ -181,22 +167,22 @@ for load in $LOADS; do
 				done
 				attach_ms=$(sed -n 's/^leakscope: attached to .* in \([0-9.]*\) ms.*/\1/p' \
 					"$work/tool.$load.$round.err")
-				tool_cpu0=$(server_cpu "$tool_pid")
+				tool_cpu0=$(proc_cpu "$tool_pid")
 			fi
 			load_both "$load" "$SECS" "$load.$round.$mode"
 			tool_cpu=n/a
 			if [ -n "$tool_pid" ]; then
-				tool_cpu=$(awk -v a="$tool_cpu0" -v b="$(server_cpu "$tool_pid")" 'BEGIN { printf "%.3f", b - a }')
+				tool_cpu=$(awk -v a="$tool_cpu0" -v b="$(proc_cpu "$tool_pid")" 'BEGIN { printf "%.3f", b - a }')
 				kill -INT "$tool_pid"
 				wait "$tool_pid" || true
 				tool_pid=""
 				lost=$(node -e 'try { console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).lost_events) } catch { console.log("n/a") }' \
 					"$work/report.$load.$round.json")
 			fi
-			# shellcheck disable=SC2046 # parse_wrk prints space-separated fields
+			# shellcheck disable=SC2046 # wrk_counts prints space-separated fields
 			printf '%s\t' "$load" "$mode" "$round" "$traced" \
-				$(parse_wrk "$work/wrk.$load.$round.$mode.A") "${cpu_used[A]}" \
-				$(parse_wrk "$work/wrk.$load.$round.$mode.B") "${cpu_used[B]}" "${attach_ms:-n/a}" "$tool_cpu" >>"$results"
+				$(wrk_counts "$work/wrk.$load.$round.$mode.A") "${cpu_used[A]}" \
+				$(wrk_counts "$work/wrk.$load.$round.$mode.B") "${cpu_used[B]}" "${attach_ms:-n/a}" "$tool_cpu" >>"$results"
 			printf '%s\n' "$lost" >>"$results"
 		done
 	done

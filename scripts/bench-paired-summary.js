@@ -82,7 +82,8 @@ for (const load of ["keepalive", "close"]) {
 		    withCi(t.map((s) => (s.usU - sharedUs) / (s.usT + s.toolUs))));
 	console.log("  p99 ms: traced " + fmt(median(t.map((s) => s.p99T)), 2) + ", other " +
 		    fmt(median(t.map((s) => s.p99U)), 2) + "; control " + fmt(median(c.map((s) => s.p99T)), 2) +
-		    " and " + fmt(median(c.map((s) => s.p99U)), 2));
+		    " and " + fmt(median(c.map((s) => s.p99U)), 2) + "; p99 ratio, traced/other " +
+		    withCi(t.map((s) => s.p99T / s.p99U)) + ", control " + withCi(c.map((s) => s.p99T / s.p99U)));
 	console.log("  attach ms " + fmt(median(t.map((s) => s.attach)), 1) + ", lost events " +
 		    t.map((s) => s.lost).filter(Number.isFinite).reduce((a, b) => a + b, 0) +
 		    ", wrk errors " + [...t, ...c].reduce((a, s) => a + s.err, 0));
